@@ -1,0 +1,66 @@
+# Every set-up step lives here, so a fresh clone needs nothing installed by hand.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+PO_FILES := $(wildcard hashrally/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: demo test check bench install messages browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[$*]'
+	touch $@
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(VENV)/.installed-base messages
+
+# Translations are compiled from the .po sources, never committed as binaries.
+messages: $(MO_FILES)
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || scripts/apt-install gettext
+	msgfmt --check -o $@ $<
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || scripts/apt-install chromium
+
+var/secret_key:
+	mkdir -p var
+	$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+	chmod 600 $@
+
+demo: install var/secret_key
+	@export HASHRALLY_SECRET_KEY="$$(cat var/secret_key)" && \
+	$(BIN)/hashrally migrate --noinput && \
+	$(BIN)/hashrally campaign load --skip-existing examples/*.toml && \
+	$(BIN)/hashrally demo_organiser && \
+	echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)" && \
+	exec $(BIN)/hashrally runserver --noreload 127.0.0.1:$(PORT)
+
+# The suite runs on SQLite, then again on PostgreSQL when HASHRALLY_TEST_POSTGRES_URL is set
+# (.ci/run sets it); without it the PostgreSQL run reports its tests as skipped.
+test: $(VENV)/.installed-test messages browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+	HASHRALLY_TEST_DB=postgres DATABASE_URL="$${HASHRALLY_TEST_POSTGRES_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-dev $(VENV)/.installed-test
+	$(BIN)/ruff check hashrally tests
+	$(BIN)/ruff format --check hashrally tests
+	$(BIN)/mypy hashrally tests
+
+bench: $(VENV)/.installed-base
+	@echo "No benchmark yet: the supporters and listening issues add them (docs/benchmarks.md)."
+
+clean:
+	rm -rf $(VENV) var/static $(MO_FILES)

@@ -1,0 +1,3 @@
+from hashrally.cli import main
+
+main()

@@ -1,0 +1,266 @@
+"""Organisers edit campaigns here, under the same rules as the campaign-file loader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
+
+from hashrally.campaigns import rules
+from hashrally.campaigns.models import (
+    Campaign,
+    CampaignText,
+    Endorsement,
+    MessageVariant,
+    Target,
+    TargetAccount,
+    TargetPost,
+)
+
+
+def _raise(problem: str | None, field: str | None = None) -> None:
+    if problem:
+        raise ValidationError({field: problem} if field else problem)
+
+
+def _variant_problems(campaign: Campaign, variants: list[str], accounts: dict[int, dict[str, str]] | None = None) -> list[str]:
+    """Check variants against the campaign as it will be saved (hashtags, targets' accounts)."""
+    targets = []
+    for target in campaign.targets.prefetch_related("accounts") if campaign.pk else []:
+        current = {a.network: a.handle for a in target.accounts.all()}
+        if accounts is not None and target.pk in accounts:
+            current = accounts[target.pk]
+        targets.append((target.name, current))
+    context = rules.share_context(
+        campaign.hashtags, targets, rules.validation_url(campaign.slug, settings.SITE_URL)
+    )
+    problems = []
+    for number, variant in enumerate(variants, start=1):
+        problems.extend(f"message {number}: {p}" for p in rules.check_variant(variant, context))
+    return problems
+
+
+class HashtagsField(forms.CharField):
+    """Hashtags as one line of text: '#Khojaly #RecognizeToReconcile' or 'Khojaly, Other'."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return " ".join(f"#{tag}" for tag in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        tags = [rules.normalise_hashtag(t) for t in text.replace(",", " ").split() if t.strip("#")]
+        problems = [p for t in tags if (p := rules.check_hashtag(t))]
+        if problems:
+            raise ValidationError(problems)
+        if not tags:
+            raise ValidationError("a campaign needs at least one hashtag")
+        if len({t.casefold() for t in tags}) != len(tags):
+            raise ValidationError("a hashtag is listed twice")
+        return tags
+
+
+class CampaignForm(forms.ModelForm):
+    hashtags = HashtagsField(help_text="Space-separated; the first one is kept when a post must be shortened.")
+
+    class Meta:
+        model = Campaign
+        fields = ["slug", "status", "starts_on", "ends_on", "parent", "default_language", "hashtags"]
+
+    def clean_default_language(self) -> str:
+        value: str = self.cleaned_data["default_language"]
+        _raise(rules.check_language(value))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", f"ends ({ends}) before it starts ({starts})")
+        parent = data.get("parent")
+        if parent is not None and self.instance.pk and parent.pk == self.instance.pk:
+            self.add_error("parent", "a campaign cannot be its own parent")
+        return data
+
+
+class StepsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [line.strip() for line in (super().to_python(value) or "").splitlines() if line.strip()]
+
+
+class CampaignTextForm(forms.ModelForm):
+    steps = StepsField(required=False, help_text="One step per line, in order.")
+
+    class Meta:
+        model = CampaignText
+        fields = ["language", "title", "summary", "body", "steps", "needs_review"]
+
+    def clean_language(self) -> str:
+        value: str = self.cleaned_data["language"]
+        _raise(rules.check_language(value))
+        return value
+
+
+class CampaignTextFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        languages = [
+            f.cleaned_data["language"]
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        campaign: Campaign = self.instance
+        if campaign.default_language not in languages:
+            raise ValidationError(
+                f"add a text in the default language ({campaign.default_language})"
+            )
+
+
+class VariantFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        problems = _variant_problems(self.instance, [data["text"] for data in kept])
+        if problems:
+            raise ValidationError(problems)
+        seen = set()
+        for data in kept:
+            key = (data["language"], data["position"])
+            if key in seen:
+                raise ValidationError(f"two messages in {key[0]} have position {key[1]}")
+            seen.add(key)
+
+
+class CampaignTextInline(admin.StackedInline):
+    model = CampaignText
+    form = CampaignTextForm
+    formset = CampaignTextFormSet
+    extra = 0
+
+
+class VariantInline(admin.TabularInline):
+    model = MessageVariant
+    formset = VariantFormSet
+    extra = 0
+    fields = ["language", "position", "text"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = ["position", "name", "role", "photo", "edit_accounts"]
+    readonly_fields = ["edit_accounts"]
+
+    @admin.display(description="accounts and posts")
+    def edit_accounts(self, target: Target) -> str:
+        if not target.pk:
+            return "save first"
+        url = reverse("admin:campaigns_target_change", args=[target.pk])
+        handles = ", ".join(f"{a.network}:{a.handle}" for a in target.accounts.all())
+        return format_html('<a href="{}">{}</a>', url, handles or "add accounts")
+
+
+class EndorsementForm(forms.ModelForm):
+    class Meta:
+        model = Endorsement
+        fields = ["position", "name", "organisation", "role", "quote", "date", "event", "link"]
+
+
+class EndorsementInline(admin.StackedInline):
+    model = Endorsement
+    form = EndorsementForm
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ["slug", "status", "starts_on", "ends_on", "parent", "view_on_site_link"]
+    list_filter = ["status"]
+    search_fields = ["slug", "texts__title"]
+    list_select_related = ["parent"]
+    inlines = [CampaignTextInline, VariantInline, TargetInline, EndorsementInline]
+
+    @admin.display(description="page")
+    def view_on_site_link(self, campaign: Campaign) -> str:
+        return format_html('<a href="{}">open</a>', campaign.get_absolute_url())
+
+
+class TargetAccountForm(forms.ModelForm):
+    class Meta:
+        model = TargetAccount
+        fields = ["network", "handle"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("network") and data.get("handle"):
+            _raise(rules.check_handle(data["network"], data["handle"]), "handle")
+        return data
+
+
+class TargetAccountFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        target: Target = self.instance
+        accounts = {
+            f.cleaned_data["network"]: f.cleaned_data["handle"]
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        }
+        variants = list(target.campaign.variants.values_list("text", flat=True))
+        problems = _variant_problems(target.campaign, variants, {target.pk: accounts})
+        if problems:
+            raise ValidationError(
+                ["With these accounts the campaign's messages no longer fit:", *problems]
+            )
+
+
+class TargetPostForm(forms.ModelForm):
+    class Meta:
+        model = TargetPost
+        fields = ["position", "network", "url"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("network") and data.get("url"):
+            _raise(rules.check_post_url(data["network"], data["url"]), "url")
+        return data
+
+
+class TargetAccountInline(admin.TabularInline):
+    model = TargetAccount
+    form = TargetAccountForm
+    formset = TargetAccountFormSet
+    extra = 1
+
+
+class TargetPostInline(admin.TabularInline):
+    model = TargetPost
+    form = TargetPostForm
+    extra = 0
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "campaign"]
+    list_select_related = ["campaign"]
+    fields = ["campaign", "position", "name", "role", "photo"]
+    inlines = [TargetAccountInline, TargetPostInline]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "hashrally.campaigns"
+    verbose_name = "Campaigns"

@@ -1,0 +1,270 @@
+"""Read and check campaign files ("campaign as code").
+
+`read_campaign_files` parses every file, checks each campaign on its own (shape, handles,
+hashtags, lengths) and then the set together (duplicate slugs, parents that exist), and returns
+either the campaign specs or every problem found, each naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from hashrally.campaigns import rules
+from hashrally.campaigns.tomllines import key_lines, line_of
+
+FieldPath = tuple[str | int, ...]
+
+
+def _rule(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        problem = check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _handle(network: str) -> Any:
+    return Annotated[str | None, _rule(lambda h: rules.check_handle(network, h))]
+
+
+Hashtag = Annotated[str, _rule(rules.check_hashtag), AfterValidator(rules.normalise_hashtag)]
+Language = Annotated[str, _rule(rules.check_language)]
+Link = Annotated[str, _rule(lambda url: rules.check_link(url) if url else None)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class TextSpec(_Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    summary: str = ""
+    body: str = ""
+    steps: list[Text] = []
+    variants: list[Text] = []
+    needs_review: bool = False
+
+
+class AccountsSpec(_Strict):
+    x: _handle("x") = None
+    facebook: _handle("facebook") = None
+    instagram: _handle("instagram") = None
+    threads: _handle("threads") = None
+    bluesky: _handle("bluesky") = None
+    mastodon: _handle("mastodon") = None
+    telegram: _handle("telegram") = None
+    linkedin: _handle("linkedin") = None
+    youtube: _handle("youtube") = None
+    tiktok: _handle("tiktok") = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {n: h for n in rules.ACCOUNT_NETWORKS if (h := getattr(self, n))}
+
+
+class PostSpec(_Strict):
+    network: Literal[rules.ACCOUNT_NETWORKS]  # type: ignore[valid-type]
+    url: str
+
+
+class TargetSpec(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: str = ""
+    photo: Annotated[str, _rule(rules.check_photo)] = ""
+    accounts: AccountsSpec = AccountsSpec()
+    posts: list[PostSpec] = []
+
+
+class EndorsementSpec(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    organisation: str = ""
+    role: str = ""
+    quote: str = ""
+    date: dt.date | None = None
+    event: str = ""
+    link: Link = ""
+
+
+class CampaignSpec(_Strict):
+    slug: Slug
+    status: Literal["draft", "live", "closed"] = "draft"
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    parent: Slug | None = None
+    default_language: Language = "en"
+    hashtags: Annotated[list[Hashtag], Field(min_length=1)]
+    texts: dict[Language, TextSpec]
+    targets: list[TargetSpec] = []
+    endorsements: list[EndorsementSpec] = []
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class CampaignFileError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    path: str
+    spec: CampaignSpec
+    lines: dict[FieldPath, int]
+
+
+def _dotted(path: FieldPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _pydantic_message(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        if len(loc) >= 2 and loc[-2] == "accounts":
+            return rules.check_network(str(loc[-1])) or "unknown network"
+        return f"unknown key {loc[-1]!r}"
+    if kind == "missing":
+        return "required but missing"
+    if kind == "too_short" and loc == ("hashtags",):
+        return "at least one hashtag is required"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _strip_validator_frames(loc: tuple[Any, ...]) -> FieldPath:
+    # Annotated union members add frames such as "str" or "function-after[...]" to the path.
+    return tuple(p for p in loc if isinstance(p, int) or not (p in ("str", "date") or "[" in p))
+
+
+def parse_file(path: str | Path, text: str | None = None) -> LoadedFile:
+    name = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CampaignFileError([Problem(name, None, "", f"cannot read the file: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError only says where in its message: "(at line 2, column 10)".
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
+        raise CampaignFileError([Problem(name, line, "", f"not valid TOML: {exc}")]) from None
+    lines = key_lines(text)
+    try:
+        spec = CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = _strip_validator_frames(error["loc"])
+            problems.append(Problem(name, line_of(lines, loc), _dotted(loc), _pydantic_message(error)))
+        raise CampaignFileError(sorted(problems, key=lambda p: p.line or 0)) from None
+    problems = [
+        Problem(name, line_of(lines, loc), _dotted(loc), message)
+        for loc, message in spec_problems(spec)
+    ]
+    if problems:
+        raise CampaignFileError(problems)
+    return LoadedFile(name, spec, lines)
+
+
+def spec_problems(spec: CampaignSpec, site_url: str = "") -> Iterable[tuple[FieldPath, str]]:
+    """What is wrong with a campaign that has the right shape: rules across its fields."""
+    if spec.starts_on and spec.ends_on and spec.ends_on < spec.starts_on:
+        yield ("ends_on",), f"ends ({spec.ends_on}) before it starts ({spec.starts_on})"
+    if spec.parent == spec.slug:
+        yield ("parent",), "a campaign cannot be its own parent"
+    if spec.default_language not in spec.texts:
+        yield ("default_language",), f"no [texts.{spec.default_language}] for the default language"
+    elif not spec.texts[spec.default_language].variants:
+        yield (
+            ("texts", spec.default_language, "variants"),
+            "the default language needs at least one message variant",
+        )
+    seen: dict[str, int] = {}
+    for index, tag in enumerate(spec.hashtags):
+        folded = tag.casefold()
+        if folded in seen:
+            yield ("hashtags", index), f"#{tag} is listed twice"
+        seen[folded] = index
+    for t_index, target in enumerate(spec.targets):
+        for p_index, post in enumerate(target.posts):
+            problem = rules.check_post_url(post.network, post.url)
+            if problem:
+                yield ("targets", t_index, "posts", p_index, "url"), problem
+    context = rules.share_context(
+        spec.hashtags,
+        [(t.name, t.accounts.as_dict()) for t in spec.targets],
+        rules.validation_url(spec.slug, site_url),
+    )
+    for language, text in spec.texts.items():
+        for v_index, variant in enumerate(text.variants):
+            for problem in rules.check_variant(variant, context):
+                yield ("texts", language, "variants", v_index), problem
+
+
+def read_campaign_files(
+    paths: Iterable[str | Path], known_slugs: Iterable[str] = ()
+) -> list[LoadedFile]:
+    """Parse and check files together; raise one error listing every problem in all of them."""
+    loaded: list[LoadedFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            loaded.append(parse_file(path))
+        except CampaignFileError as exc:
+            problems.extend(exc.problems)
+    first_file: dict[str, str] = {}
+    for item in loaded:
+        slug = item.spec.slug
+        if slug in first_file:
+            problems.append(
+                Problem(
+                    item.path,
+                    item.lines.get(("slug",)),
+                    "slug",
+                    f"duplicate slug {slug!r}: {first_file[slug]} defines it too",
+                )
+            )
+        else:
+            first_file[slug] = item.path
+    available = set(known_slugs) | set(first_file)
+    for item in loaded:
+        parent = item.spec.parent
+        if parent and parent not in available:
+            problems.append(
+                Problem(
+                    item.path,
+                    item.lines.get(("parent",)),
+                    "parent",
+                    f"unknown parent campaign {parent!r}: load its file too, or load it first",
+                )
+            )
+    if problems:
+        raise CampaignFileError(problems)
+    return loaded

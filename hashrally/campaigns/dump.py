@@ -1,0 +1,79 @@
+"""Write a stored campaign back as a campaign file that loads to the same campaign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tomli_w
+
+from hashrally.campaigns.campaignfile import CampaignSpec
+from hashrally.campaigns.models import Campaign
+
+
+def campaign_spec(campaign: Campaign) -> CampaignSpec:
+    variants: dict[str, list[str]] = {}
+    for variant in campaign.variants.order_by("language", "position"):
+        variants.setdefault(variant.language, []).append(variant.text)
+    data: dict[str, Any] = {
+        "slug": campaign.slug,
+        "status": campaign.status,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "parent": campaign.parent.slug if campaign.parent else None,
+        "default_language": campaign.default_language,
+        "hashtags": list(campaign.hashtags),
+        "texts": {
+            text.language: {
+                "title": text.title,
+                "summary": text.summary,
+                "body": text.body,
+                "steps": list(text.steps),
+                "variants": variants.get(text.language, []),
+                "needs_review": text.needs_review,
+            }
+            for text in campaign.texts.all()
+        },
+        "targets": [
+            {
+                "name": target.name,
+                "role": target.role,
+                "photo": target.photo,
+                "accounts": {a.network: a.handle for a in target.accounts.all()},
+                "posts": [{"network": p.network, "url": p.url} for p in target.posts.all()],
+            }
+            for target in campaign.targets.prefetch_related("accounts", "posts")
+        ],
+        "endorsements": [
+            {
+                "name": e.name,
+                "organisation": e.organisation,
+                "role": e.role,
+                "quote": e.quote,
+                "date": e.date,
+                "event": e.event,
+                "link": e.link,
+            }
+            for e in campaign.endorsements.all()
+        ],
+    }
+    return CampaignSpec.model_validate(data)
+
+
+def _prune(value: Any) -> Any:
+    """Leave out what equals its default, so a dump reads like a hand-written file."""
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, "", [], {}, False)}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def dump_campaign(campaign: Campaign) -> str:
+    data = _prune(campaign_spec(campaign).model_dump(mode="python"))
+    # Keys first, then tables, so the file reads top-down like the example campaigns.
+    ordered = {k: data[k] for k in data if k not in ("texts", "targets", "endorsements")}
+    for key in ("texts", "targets", "endorsements"):
+        if key in data:
+            ordered[key] = data[key]
+    return tomli_w.dumps(ordered, multiline_strings=True)

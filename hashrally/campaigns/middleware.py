@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+_INTERFACE = {code for code, _ in settings.LANGUAGES}
+
+
+class LanguageParameterMiddleware:
+    """`?lang=xx` picks the interface language and remembers it in a cookie.
+
+    Plain links make the language switcher work without JavaScript or a POST form, and a shared
+    link can carry its language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        wanted = request.GET.get("lang", "")
+        chosen = wanted if wanted in _INTERFACE else None
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        if chosen:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response

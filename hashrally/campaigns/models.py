@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hashrally.campaigns import rules
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("The umbrella campaign this one belongs to."),
+    )
+    default_language = models.CharField(max_length=16, default="en")
+    # Campaign order matters: the first hashtag is the one kept when a text must be shortened.
+    hashtags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("campaigns:detail", args=[self.slug])
+
+
+class CampaignText(models.Model):
+    """What a campaign says in one language."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text=_("Markdown; rendered with sanitising."))
+    steps = models.JSONField(default=list, blank=True)
+    # Machine or volunteer translations are published but marked until a native speaker checks.
+    needs_review = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["campaign", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.slug} [{self.language}]"
+
+
+class MessageVariant(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(max_length=16)
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(
+        help_text=_("Placeholders: {hashtags}, {mentions} (the targets), {url} (this campaign).")
+    )
+
+    class Meta:
+        ordering = ["campaign", "language", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language", "position"], name="one_variant_per_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.slug} [{self.language}] #{self.position + 1}"
+
+
+class Target(models.Model):
+    """A public official the campaign addresses."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    # A path on this site (/media/... or /static/...): pages never load images from elsewhere.
+    photo = models.CharField(max_length=300, blank=True, validators=[rules.validate_photo])
+
+    class Meta:
+        ordering = ["campaign", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+NETWORK_CHOICES = [(n, rules.NETWORK_NAMES[n]) for n in rules.ACCOUNT_NETWORKS]
+
+
+class TargetAccount(models.Model):
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="accounts")
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
+    handle = models.CharField(max_length=120, help_text=_("Without '@'; Mastodon: user@instance."))
+
+    class Meta:
+        ordering = ["target", "network"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "network"], name="one_account_per_network")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.handle}"
+
+    @property
+    def profile_url(self) -> str:
+        return rules.profile_url(self.network, self.handle)
+
+
+class TargetPost(models.Model):
+    """A post of a target that people are asked to comment under."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="posts")
+    position = models.PositiveSmallIntegerField(default=0)
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
+    url = models.URLField(max_length=500)
+
+    class Meta:
+        ordering = ["target", "position"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Endorsement(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="endorsements")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=300, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    quote = models.TextField(blank=True)
+    date = models.DateField(null=True, blank=True)
+    event = models.CharField(max_length=300, blank=True)
+    link = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,120 @@
+"""What a campaign page shows, computed from the stored campaign (no HTTP here)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import translation
+
+from hashrally.campaigns import rules, sharelinks
+from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
+
+RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
+
+# Share buttons in the order people see them: the networks where the campaign's hashtags and
+# mentions are counted first.
+SHARE_ORDER: tuple[str, ...] = (
+    "x", "bluesky", "mastodon", "threads", "telegram", "whatsapp",
+    "facebook", "linkedin", "reddit", "vk", "instagram", "tiktok",
+)
+
+
+SHARE_NAMES = rules.NETWORK_NAMES
+
+
+def is_rtl(language: str) -> bool:
+    try:
+        return bool(translation.get_language_info(language)["bidi"])
+    except KeyError:
+        return language.split("-")[0] in RTL_FALLBACK
+
+
+def language_name(language: str) -> str:
+    try:
+        return str(translation.get_language_info(language)["name_local"])
+    except KeyError:
+        return language
+
+
+def public_campaigns() -> QuerySet[Campaign]:
+    return Campaign.objects.filter(status__in=[Campaign.Status.LIVE, Campaign.Status.CLOSED])
+
+
+def campaign_for_page(slug: str, include_drafts: bool) -> Campaign | None:
+    campaigns = Campaign.objects.all() if include_drafts else public_campaigns()
+    return (
+        campaigns.select_related("parent")
+        .prefetch_related(
+            "texts",
+            "variants",
+            "targets__accounts",
+            "targets__posts",
+            "endorsements",
+            Prefetch("parent__texts"),
+            Prefetch("children", queryset=public_campaigns().order_by("slug")),
+            "children__texts",
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def pick_language(available: Sequence[str], requested: str, interface: str, default: str) -> str:
+    """The campaign's own texts: the one asked for, else the interface's, else the default."""
+    for candidate in (requested, interface, interface.split("-")[0]):
+        if candidate and candidate in available:
+            return candidate
+    return default
+
+
+def text_in(campaign: Campaign, language: str) -> CampaignText | None:
+    texts = {t.language: t for t in campaign.texts.all()}
+    return texts.get(language) or texts.get(campaign.default_language)
+
+
+def variants_in(campaign: Campaign, language: str) -> list[MessageVariant]:
+    variants = [v for v in campaign.variants.all() if v.language == language]
+    return variants or [v for v in campaign.variants.all() if v.language == campaign.default_language]
+
+
+def choose_variant(count: int, asked: str | None) -> int:
+    """Another variant on each visit unless the visitor asked for one (shuffle, or a share)."""
+    if count == 0:
+        return 0
+    if asked is not None and asked.isdigit():
+        return int(asked) % count
+    return random.randrange(count)
+
+
+def share_context(campaign: Campaign, url: str) -> sharelinks.ShareContext:
+    return rules.share_context(
+        campaign.hashtags,
+        [(t.name, {a.network: a.handle for a in t.accounts.all()}) for t in campaign.targets.all()],
+        url,
+    )
+
+
+@dataclass(frozen=True)
+class ShareButton:
+    network: str
+    label: str
+    prefilled: bool  # False: the network takes no text, so the page offers "copy text"
+    opens_link: bool  # False: no share address at all (Instagram, TikTok)
+
+
+def share_buttons() -> list[ShareButton]:
+    buttons = []
+    for network in SHARE_ORDER:
+        copy_only = network in sharelinks.COPY_TEXT_NETWORKS
+        buttons.append(
+            ShareButton(
+                network=network,
+                label=rules.NETWORK_NAMES[network],
+                prefilled=not copy_only,
+                opens_link=network not in ("instagram", "tiktok"),
+            )
+        )
+    return buttons

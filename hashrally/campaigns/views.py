@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from hashrally.campaigns import pages, sharelinks
+from hashrally.campaigns.markdown import render_markdown
+from hashrally.campaigns.models import Campaign
+
+PERSONAL_MAX = 280
+MASTODON_INSTANCES = (
+    "mastodon.social", "mastodon.online", "mstdn.social", "mas.to", "fosstodon.org",
+    "mastodon.world", "troet.cafe", "mastodon.uno",
+)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    # Answers without the database, so monitors and load tests measure the web tier alone.
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    return f"{settings.SITE_URL}{path}" if settings.SITE_URL else request.build_absolute_uri(path)
+
+
+def _load(request: HttpRequest, slug: str) -> Campaign:
+    campaign = pages.campaign_for_page(slug, include_drafts=request.user.is_staff)
+    if campaign is None:
+        raise Http404("No such campaign")
+    return campaign
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    interface = translation.get_language()
+    live = (
+        Campaign.objects.filter(status=Campaign.Status.LIVE)
+        .select_related("parent")
+        .prefetch_related("texts")
+        .order_by("parent_id", "-starts_on", "slug")
+    )
+    rows = []
+    for campaign in live:
+        language = pages.pick_language(
+            [t.language for t in campaign.texts.all()], "", interface, campaign.default_language
+        )
+        rows.append({"campaign": campaign, "text": pages.text_in(campaign, language)})
+    return render(request, "campaigns/index.html", {"rows": rows})
+
+
+def _composer_context(request: HttpRequest, campaign: Campaign, language: str) -> dict[str, object]:
+    url = _absolute(request, campaign.get_absolute_url())
+    context = pages.share_context(campaign, url)
+    variants = pages.variants_in(campaign, language)
+    asked = request.GET.get("shuffle") or request.GET.get("v")
+    index = pages.choose_variant(len(variants), asked)
+    personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
+    variant = variants[index].text if variants else ""
+    checks = [sharelinks.compose(variant, context, n, personal) for n in ("x", "bluesky", "mastodon", "threads")]
+    return {
+        "campaign_url": url,
+        "variant_index": index,
+        "variant_count": len(variants),
+        "next_variant": (index + 1) % len(variants) if variants else 0,
+        "personal": personal,
+        "personal_max": PERSONAL_MAX,
+        "preview": sharelinks.compose(variant, context, "x", personal).text,
+        "preview_base": sharelinks.compose(variant, context, "x").text,
+        "length_checks": checks,
+        "buttons": pages.share_buttons(),
+        "instances": MASTODON_INSTANCES,
+        "instance": request.GET.get("instance", ""),
+    }
+
+
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _load(request, slug)
+    interface = translation.get_language()
+    available = [t.language for t in campaign.texts.all()]
+    language = pages.pick_language(
+        available, request.GET.get("lang", ""), interface, campaign.default_language
+    )
+    text = pages.text_in(campaign, language)
+    if text is None:
+        raise Http404("This campaign has no text yet")
+    children = [
+        {"campaign": child, "text": pages.text_in(child, pages.pick_language(
+            [t.language for t in child.texts.all()], language, interface, child.default_language))}
+        for child in campaign.children.all()
+    ]
+    parent_text = pages.text_in(campaign.parent, language) if campaign.parent else None
+    context = {
+        "campaign": campaign,
+        "text": text,
+        "text_rtl": pages.is_rtl(text.language),
+        "body": render_markdown(text.body),
+        "content_languages": [(code, pages.language_name(code)) for code in sorted(available)],
+        "children": children,
+        "parent_text": parent_text,
+        "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
+        "targets": campaign.targets.all(),
+        "endorsements": campaign.endorsements.all(),
+        **_composer_context(request, campaign, text.language),
+    }
+    return render(request, "campaigns/detail.html", context)
+
+
+@require_GET
+@never_cache
+def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
+    """Build the person's text and send them to the network's own composer.
+
+    The text is composed here, not in the browser, so the page works without JavaScript and every
+    length rule lives in one tested module. hashrally never posts: the person presses "post".
+    """
+    if network not in sharelinks.NETWORKS:
+        raise Http404("Unknown network")
+    campaign = _load(request, slug)
+    language = pages.pick_language(
+        [t.language for t in campaign.texts.all()],
+        request.GET.get("lang", ""),
+        translation.get_language(),
+        campaign.default_language,
+    )
+    url = _absolute(request, campaign.get_absolute_url())
+    variants = pages.variants_in(campaign, language)
+    if not variants:
+        raise Http404("This campaign has no message yet")
+    variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
+    personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
+    composed = sharelinks.compose(variant.text, pages.share_context(campaign, url), network, personal)
+    problem = ""
+    target = None
+    if network == "mastodon" and sharelinks.normalise_instance(request.GET.get("instance", "")) is None:
+        problem = "instance"
+    elif not composed.fits:
+        problem = "too_long"
+    else:
+        target = sharelinks.share_url(network, composed.text, url, request.GET.get("instance"))
+        if target is None:
+            problem = "no_link"
+    if target is not None:
+        return HttpResponseRedirect(target)
+    back = reverse("campaigns:detail", args=[campaign.slug])
+    return render(
+        request,
+        "campaigns/go_problem.html",
+        {
+            "campaign": campaign,
+            "network_name": pages.SHARE_NAMES.get(network, network),
+            "network": network,
+            "problem": problem,
+            "composed": composed,
+            "back": back,
+            "instances": MASTODON_INSTANCES,
+            "query": request.GET,
+        },
+        status=400 if problem == "instance" else 200,
+    )

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
+# database access from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("HASHRALLY_TEST_DB") != "postgres":
+        return
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        skip = pytest.mark.skip(
+            reason="PostgreSQL run: set HASHRALLY_TEST_POSTGRES_URL "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
+        for item in items:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def examples(db: None) -> list[str]:
+    from hashrally.campaigns.actions import do_load_campaign_files
+    from hashrally.campaigns.campaignfile import read_campaign_files
+
+    do_load_campaign_files(read_campaign_files(EXAMPLES))
+    return [str(p) for p in EXAMPLES]
