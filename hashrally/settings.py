@@ -19,7 +19,9 @@ DEBUG = env_bool("HASHRALLY_DEBUG", False)
 # Production (DEBUG off) must be given a real key; a development key is only acceptable when the
 # operator asked for debug mode explicitly.
 if DEBUG:
-    SECRET_KEY = env_str("HASHRALLY_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+    SECRET_KEY = env_str(
+        "HASHRALLY_SECRET_KEY", "insecure-development-key-do-not-use-in-production"
+    )
 else:
     SECRET_KEY = env_str("HASHRALLY_SECRET_KEY", required=True)
     if len(SECRET_KEY) < 32:
@@ -90,7 +92,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("HASHRALLY_SECRET_KEY", "tests-only-secret-key-" + "x" * 32)
 
-from hashrally.settings import *  # noqa: E402, F403
+from hashrally.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -29,7 +29,9 @@ def _raise(problem: str | None, field: str | None = None) -> None:
         raise ValidationError({field: problem} if field else problem)
 
 
-def _variant_problems(campaign: Campaign, variants: list[str], accounts: dict[int, dict[str, str]] | None = None) -> list[str]:
+def _variant_problems(
+    campaign: Campaign, variants: list[str], accounts: dict[int, dict[str, str]] | None = None
+) -> list[str]:
     """Check variants against the campaign as it will be saved (hashtags, targets' accounts)."""
     targets = []
     for target in campaign.targets.prefetch_related("accounts") if campaign.pk else []:
@@ -40,7 +42,7 @@ def _variant_problems(campaign: Campaign, variants: list[str], accounts: dict[in
     context = rules.share_context(
         campaign.hashtags, targets, rules.validation_url(campaign.slug, settings.SITE_URL)
     )
-    problems = []
+    problems: list[str] = []
     for number, variant in enumerate(variants, start=1):
         problems.extend(f"message {number}: {p}" for p in rules.check_variant(variant, context))
     return problems
@@ -55,7 +57,7 @@ class HashtagsField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         tags = [rules.normalise_hashtag(t) for t in text.replace(",", " ").split() if t.strip("#")]
         problems = [p for t in tags if (p := rules.check_hashtag(t))]
         if problems:
@@ -68,11 +70,21 @@ class HashtagsField(forms.CharField):
 
 
 class CampaignForm(forms.ModelForm):
-    hashtags = HashtagsField(help_text="Space-separated; the first one is kept when a post must be shortened.")
+    hashtags = HashtagsField(
+        help_text="Space-separated; the first one is kept when a post must be shortened."
+    )
 
     class Meta:
         model = Campaign
-        fields = ["slug", "status", "starts_on", "ends_on", "parent", "default_language", "hashtags"]
+        fields = [
+            "slug",
+            "status",
+            "starts_on",
+            "ends_on",
+            "parent",
+            "default_language",
+            "hashtags",
+        ]
 
     def clean_default_language(self) -> str:
         value: str = self.cleaned_data["default_language"]
@@ -97,7 +109,9 @@ class StepsField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        return [line.strip() for line in (super().to_python(value) or "").splitlines() if line.strip()]
+        return [
+            line.strip() for line in (super().to_python(value) or "").splitlines() if line.strip()
+        ]
 
 
 class CampaignTextForm(forms.ModelForm):
@@ -177,6 +191,8 @@ class TargetInline(admin.TabularInline):
 
 
 class EndorsementForm(forms.ModelForm):
+    link = forms.URLField(assume_scheme="https", required=False, max_length=500)
+
     class Meta:
         model = Endorsement
         fields = ["position", "name", "organisation", "role", "quote", "date", "event", "link"]
@@ -234,6 +250,8 @@ class TargetAccountFormSet(BaseInlineFormSet):
 
 
 class TargetPostForm(forms.ModelForm):
+    url = forms.URLField(assume_scheme="https", max_length=500)
+
     class Meta:
         model = TargetPost
         fields = ["position", "network", "url"]

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.tomllines import key_lines, line_of
@@ -31,10 +39,6 @@ def _rule(check: Callable[[str], str | None]) -> AfterValidator:
         return value
 
     return AfterValidator(validate)
-
-
-def _handle(network: str) -> Any:
-    return Annotated[str | None, _rule(lambda h: rules.check_handle(network, h))]
 
 
 Hashtag = Annotated[str, _rule(rules.check_hashtag), AfterValidator(rules.normalise_hashtag)]
@@ -58,16 +62,24 @@ class TextSpec(_Strict):
 
 
 class AccountsSpec(_Strict):
-    x: _handle("x") = None
-    facebook: _handle("facebook") = None
-    instagram: _handle("instagram") = None
-    threads: _handle("threads") = None
-    bluesky: _handle("bluesky") = None
-    mastodon: _handle("mastodon") = None
-    telegram: _handle("telegram") = None
-    linkedin: _handle("linkedin") = None
-    youtube: _handle("youtube") = None
-    tiktok: _handle("tiktok") = None
+    x: str | None = None
+    facebook: str | None = None
+    instagram: str | None = None
+    threads: str | None = None
+    bluesky: str | None = None
+    mastodon: str | None = None
+    telegram: str | None = None
+    linkedin: str | None = None
+    youtube: str | None = None
+    tiktok: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _valid_handle(cls, handle: str | None, info: ValidationInfo) -> str | None:
+        problem = rules.check_handle(str(info.field_name), handle) if handle is not None else None
+        if problem:
+            raise ValueError(problem)
+        return handle
 
     def as_dict(self) -> dict[str, str]:
         return {n: h for n in rules.ACCOUNT_NETWORKS if (h := getattr(self, n))}
@@ -118,7 +130,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class CampaignFileError(Exception):
@@ -167,7 +181,9 @@ def parse_file(path: str | Path, text: str | None = None) -> LoadedFile:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CampaignFileError([Problem(name, None, "", f"cannot read the file: {exc}")]) from None
+            raise CampaignFileError(
+                [Problem(name, None, "", f"cannot read the file: {exc}")]
+            ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -182,7 +198,9 @@ def parse_file(path: str | Path, text: str | None = None) -> LoadedFile:
         problems = []
         for error in exc.errors():
             loc = _strip_validator_frames(error["loc"])
-            problems.append(Problem(name, line_of(lines, loc), _dotted(loc), _pydantic_message(error)))
+            problems.append(
+                Problem(name, line_of(lines, loc), _dotted(loc), _pydantic_message(error))
+            )
         raise CampaignFileError(sorted(problems, key=lambda p: p.line or 0)) from None
     problems = [
         Problem(name, line_of(lines, loc), _dotted(loc), message)

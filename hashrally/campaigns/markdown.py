@@ -10,8 +10,21 @@ from markdown_it import MarkdownIt
 # compromised organiser account cannot put script or remote content on a public page.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _TAGS = {
-    "p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "code", "pre", "h2", "h3", "h4",
-    "hr", "br",
+    "p",
+    "a",
+    "em",
+    "strong",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "br",
 }
 
 

@@ -17,8 +17,18 @@ RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 # Share buttons in the order people see them: the networks where the campaign's hashtags and
 # mentions are counted first.
 SHARE_ORDER: tuple[str, ...] = (
-    "x", "bluesky", "mastodon", "threads", "telegram", "whatsapp",
-    "facebook", "linkedin", "reddit", "vk", "instagram", "tiktok",
+    "x",
+    "bluesky",
+    "mastodon",
+    "threads",
+    "telegram",
+    "whatsapp",
+    "facebook",
+    "linkedin",
+    "reddit",
+    "vk",
+    "instagram",
+    "tiktok",
 )
 
 
@@ -77,7 +87,9 @@ def text_in(campaign: Campaign, language: str) -> CampaignText | None:
 
 def variants_in(campaign: Campaign, language: str) -> list[MessageVariant]:
     variants = [v for v in campaign.variants.all() if v.language == language]
-    return variants or [v for v in campaign.variants.all() if v.language == campaign.default_language]
+    return variants or [
+        v for v in campaign.variants.all() if v.language == campaign.default_language
+    ]
 
 
 def choose_variant(count: int, asked: str | None) -> int:

@@ -210,6 +210,8 @@ def share_context(
 ) -> sharelinks.ShareContext:
     return sharelinks.ShareContext(
         hashtags=tuple(hashtags),
-        targets=tuple(sharelinks.Target(name=name, accounts=accounts) for name, accounts in targets),
+        targets=tuple(
+            sharelinks.Target(name=name, accounts=accounts) for name, accounts in targets
+        ),
         url=url,
     )

@@ -14,8 +14,14 @@ from hashrally.campaigns.models import Campaign
 
 PERSONAL_MAX = 280
 MASTODON_INSTANCES = (
-    "mastodon.social", "mastodon.online", "mstdn.social", "mas.to", "fosstodon.org",
-    "mastodon.world", "troet.cafe", "mastodon.uno",
+    "mastodon.social",
+    "mastodon.online",
+    "mstdn.social",
+    "mas.to",
+    "fosstodon.org",
+    "mastodon.world",
+    "troet.cafe",
+    "mastodon.uno",
 )
 
 
@@ -60,13 +66,18 @@ def _composer_context(request: HttpRequest, campaign: Campaign, language: str) -
     asked = request.GET.get("shuffle") or request.GET.get("v")
     index = pages.choose_variant(len(variants), asked)
     personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
-    variant = variants[index].text if variants else ""
-    checks = [sharelinks.compose(variant, context, n, personal) for n in ("x", "bluesky", "mastodon", "threads")]
+    if not variants:
+        return {"variant_count": 0}
+    variant = variants[index].text
+    checks = [
+        (pages.SHARE_NAMES[n], sharelinks.compose(variant, context, n, personal))
+        for n in ("x", "bluesky", "mastodon", "threads")
+    ]
     return {
         "campaign_url": url,
         "variant_index": index,
         "variant_count": len(variants),
-        "next_variant": (index + 1) % len(variants) if variants else 0,
+        "next_variant": (index + 1) % len(variants),
         "personal": personal,
         "personal_max": PERSONAL_MAX,
         "preview": sharelinks.compose(variant, context, "x", personal).text,
@@ -90,8 +101,18 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if text is None:
         raise Http404("This campaign has no text yet")
     children = [
-        {"campaign": child, "text": pages.text_in(child, pages.pick_language(
-            [t.language for t in child.texts.all()], language, interface, child.default_language))}
+        {
+            "campaign": child,
+            "text": pages.text_in(
+                child,
+                pages.pick_language(
+                    [t.language for t in child.texts.all()],
+                    language,
+                    interface,
+                    child.default_language,
+                ),
+            ),
+        }
         for child in campaign.children.all()
     ]
     parent_text = pages.text_in(campaign.parent, language) if campaign.parent else None
@@ -134,10 +155,15 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         raise Http404("This campaign has no message yet")
     variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
     personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
-    composed = sharelinks.compose(variant.text, pages.share_context(campaign, url), network, personal)
+    composed = sharelinks.compose(
+        variant.text, pages.share_context(campaign, url), network, personal
+    )
     problem = ""
     target = None
-    if network == "mastodon" and sharelinks.normalise_instance(request.GET.get("instance", "")) is None:
+    if (
+        network == "mastodon"
+        and sharelinks.normalise_instance(request.GET.get("instance", "")) is None
+    ):
         problem = "instance"
     elif not composed.fits:
         problem = "too_long"

@@ -94,27 +94,72 @@ def test_it_accepts_a_good_file(tmp_path: Path) -> None:
     [
         (("[texts.en]", 'colour = "red"\n[texts.en]'), 7, "colour", "unknown key 'colour'"),
         (('hashtags = ["One", "Two"]', "hashtags = []"), 5, "hashtags", "at least one hashtag"),
-        (('hashtags = ["One", "Two"]', 'hashtags = ["One", "no space"]'), 5, "hashtags[1]", "not a hashtag"),
+        (
+            ('hashtags = ["One", "Two"]', 'hashtags = ["One", "no space"]'),
+            5,
+            "hashtags[1]",
+            "not a hashtag",
+        ),
         (('x = "AMinister"', 'x = "@AMinister"'), 22, "targets[0].accounts.x", "without '@'"),
         (('x = "AMinister"', 'x = "A Minister"'), 22, "targets[0].accounts.x", "no spaces"),
-        (('x = "AMinister"', 'facebok = "AMinister"'), 22, "targets[0].accounts.facebok", "unknown network 'facebok'"),
-        (('mastodon = "minister@gov.social"', 'mastodon = "minister"'), 22, "targets[0].accounts.mastodon", "user@instance"),
-        (('network = "x"', 'network = "myspace"'), 25, "targets[0].posts[0].network", "Input should be"),
-        (("url = \"https://x.com/AMinister/status/1\"", 'url = "https://evil.example/1"'), 26, "targets[0].posts[0].url", "not an address on X"),
+        (
+            ('x = "AMinister"', 'facebok = "AMinister"'),
+            22,
+            "targets[0].accounts.facebok",
+            "unknown network 'facebok'",
+        ),
+        (
+            ('mastodon = "minister@gov.social"', 'mastodon = "minister"'),
+            22,
+            "targets[0].accounts.mastodon",
+            "user@instance",
+        ),
+        (
+            ('network = "x"', 'network = "myspace"'),
+            25,
+            "targets[0].posts[0].network",
+            "Input should be",
+        ),
+        (
+            ('url = "https://x.com/AMinister/status/1"', 'url = "https://evil.example/1"'),
+            26,
+            "targets[0].posts[0].url",
+            "not an address on X",
+        ),
         (("starts_on = 2024-01-02", 'starts_on = "2024-02-31"'), 3, "starts_on", "date"),
-        (("starts_on = 2024-01-02", "starts_on = 2024-01-02\nends_on = 2023-01-01"), 4, "ends_on", "before it starts"),
+        (
+            ("starts_on = 2024-01-02", "starts_on = 2024-01-02\nends_on = 2023-01-01"),
+            4,
+            "ends_on",
+            "before it starts",
+        ),
         (('status = "live"', 'status = "open"'), 2, "status", "'draft', 'live' or 'closed'"),
-        (('default_language = "en"', 'default_language = "fr"'), 4, "default_language", "[texts.fr]"),
+        (
+            ('default_language = "en"', 'default_language = "fr"'),
+            4,
+            "default_language",
+            "[texts.fr]",
+        ),
         (('title = "Good campaign"', 'title = ""'), 8, "texts.en.title", "at least 1 character"),
         (('slug = "good"', 'slug = "Not A Slug"'), 1, "slug", "pattern"),
-        (("Another one {hashtags} {mentions}", "Another {oops} {hashtags}"), 16, "texts.en.variants[1]", "{oops}"),
+        (
+            ("Another one {hashtags} {mentions}", "Another {oops} {hashtags}"),
+            16,
+            "texts.en.variants[1]",
+            "{oops}",
+        ),
         (
             ("Another one {hashtags} {mentions}", "x" * 260 + " {hashtags} {mentions}"),
             16,
             "texts.en.variants[1]",
             "too long for X",
         ),
-        (('role = "Minister"', 'role = "Minister"\nphoto = "https://cdn.example/p.jpg"'), 22, "targets[0].photo", "path on this site"),
+        (
+            ('role = "Minister"', 'role = "Minister"\nphoto = "https://cdn.example/p.jpg"'),
+            22,
+            "targets[0].photo",
+            "path on this site",
+        ),
     ],
 )
 def test_it_names_file_line_and_field(
@@ -151,7 +196,9 @@ def test_it_refuses_duplicate_slugs_and_unknown_parents(tmp_path: Path) -> None:
         read_campaign_files([first, second, orphan])
     messages = [str(p) for p in caught.value.problems]
     assert any(m.startswith(f"{second}:1: slug: duplicate slug 'good'") for m in messages)
-    assert any(m.startswith(f"{orphan}:2: parent: unknown parent campaign 'missing'") for m in messages)
+    assert any(
+        m.startswith(f"{orphan}:2: parent: unknown parent campaign 'missing'") for m in messages
+    )
 
 
 @pytest.mark.django_db

@@ -46,7 +46,7 @@ X_STAGES = (
 )
 WHOLE_TAGS = {"#" + tag for tag in HASHTAGS} | {"@UNHumanRights", "@Europarl_EN"}
 
-AZERBAIJANI = "Xocalı soyqırımını tanıyın ə"  # noqa: RUF001 - the dotless i is the point
+AZERBAIJANI = "Xocalı soyqırımını tanıyın ə"
 # Every kind of character that percent-encoding can get wrong, plus Azerbaijani and an emoji.
 AWKWARD = f'{AZERBAIJANI} 🇦🇿 #JusticeForKhojaly & 100% "yes"?\nline 2 + a=b/c'
 

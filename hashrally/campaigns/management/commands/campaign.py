@@ -50,7 +50,8 @@ class Command(BaseCommand):
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             count = len(exc.problems)
-            raise CommandError(f"{count} problem{'s' if count != 1 else ''}; nothing was changed")
+            plural = "s" if count != 1 else ""
+            raise CommandError(f"{count} problem{plural}; nothing was changed") from None
         if action == "check":
             for loaded in files:
                 self.stdout.write(f"{loaded.path}: ok ({loaded.spec.slug})")

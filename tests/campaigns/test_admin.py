@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from hashrally.campaigns.models import Campaign, MessageVariant, Target, TargetAccount
+
+pytestmark = pytest.mark.django_db
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit from the admin's change form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") == "checkbox":
+                if "checked" in a:
+                    self.data[name] = "on"
+            else:
+                self.data[name] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def form_of(client: Client, url: str) -> dict[str, str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    parser = FormFields()
+    parser.feed(response.content.decode())
+    # Browsers drop the newline right after <textarea>; so does Django when it renders one.
+    return {k: v.removeprefix("\n") for k, v in parser.data.items() if "__prefix__" not in k}
+
+
+@pytest.fixture
+def organiser(client: Client, admin_user: object) -> Client:
+    client.force_login(admin_user)  # type: ignore[arg-type]
+    return client
+
+
+def campaign_url() -> str:
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    return f"/admin/campaigns/campaign/{campaign.pk}/change/"
+
+
+def test_it_saves_an_unchanged_campaign(organiser: Client, examples: list[str]) -> None:
+    url = campaign_url()
+    response = organiser.post(url, form_of(organiser, url))
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_it_refuses_a_variant_too_long_for_a_network(
+    organiser: Client, examples: list[str]
+) -> None:
+    url = campaign_url()
+    data = form_of(organiser, url)
+    key = next(k for k, v in data.items() if k.startswith("variants-") and k.endswith("-text"))
+    before = MessageVariant.objects.get(text=data[key]).text
+    data[key] = "word " * 60 + "{hashtags} {mentions}"
+    response = organiser.post(url, data)
+    assert response.status_code == 200
+    assert "too long for X" in response.content.decode()
+    assert MessageVariant.objects.filter(text=before).exists()
+
+
+def test_it_refuses_a_bad_hashtag_and_keeps_the_old_ones(
+    organiser: Client, examples: list[str]
+) -> None:
+    url = campaign_url()
+    data = form_of(organiser, url)
+    assert data["hashtags"] == "#Khojaly #RecognizeToReconcile"
+    data["hashtags"] = "#Khojaly #not-a-tag"
+    response = organiser.post(url, data)
+    assert response.status_code == 200
+    assert "is not a hashtag" in response.content.decode()
+    assert Campaign.objects.get(slug="recognize-to-reconcile").hashtags == [
+        "Khojaly",
+        "RecognizeToReconcile",
+    ]
+
+
+def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, examples: list[str]) -> None:
+    target = Target.objects.get(name="Nikol Pashinyan")
+    url = f"/admin/campaigns/target/{target.pk}/change/"
+    data = form_of(organiser, url)
+    data["accounts-1-network"] = "bluesky"
+    data["accounts-1-handle"] = "@nikol.bsky.social"
+    response = organiser.post(url, data)
+    assert response.status_code == 200
+    assert "write the Bluesky handle without &#x27;@&#x27;" in response.content.decode()
+    assert not TargetAccount.objects.filter(network="bluesky").exists()
+
+    data["accounts-1-handle"] = "nikol.bsky.social"
+    assert organiser.post(url, data).status_code == 302
+    assert TargetAccount.objects.get(network="bluesky").handle == "nikol.bsky.social"

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from hashrally.campaigns.models import Campaign, Target, TargetAccount
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/c/recognize-to-reconcile/"
+
+
+def test_it_answers_healthz_without_the_database(client: Client) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert len(queries) == 0
+
+
+def test_it_lists_live_campaigns(client: Client, examples: list[str]) -> None:
+    Campaign.objects.filter(slug="justice-for-khojaly").update(status="draft")
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Khojaly: RecognizeToReconcile" in html
+    assert "Justice for Khojaly!" not in html
+
+
+def test_it_shows_the_campaign(client: Client, examples: list[str]) -> None:
+    response = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Khojaly: RecognizeToReconcile</h1>" in html
+    assert "#Khojaly #RecognizeToReconcile" in html
+    assert 'href="https://x.com/NikolPashinyan"' in html
+    assert 'href="https://x.com/atatoyan"' in html
+    assert "Georgi Tatar" in html and "Amra Begic" in html
+    assert re.search(r'<ol class="steps">(\s*<li>.*?</li>){2}\s*</ol>', html, re.S)
+    # The umbrella is linked as the parent.
+    assert 'href="/c/justice-for-khojaly/"' in html
+    assert '<meta property="og:title" content="Khojaly: RecognizeToReconcile">' in html
+    assert '<meta property="og:url" content="http://testserver/c/recognize-to-reconcile/">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+
+
+def test_it_loads_nothing_from_other_servers(client: Client, examples: list[str]) -> None:
+    html = client.get(PAGE).content.decode()
+    for attribute in re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]+)"', html):
+        if attribute.startswith("http"):
+            # Only the canonical link may be absolute, and it is this site.
+            assert attribute.startswith("http://testserver/"), attribute
+
+
+def test_it_lists_children_on_an_umbrella_page(client: Client, examples: list[str]) -> None:
+    html = client.get("/c/justice-for-khojaly/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/c/recognize-to-reconcile/"' in html
+
+
+def test_it_hides_drafts_from_the_public(client: Client, examples: list[str]) -> None:
+    Campaign.objects.filter(slug="recognize-to-reconcile").update(status="draft")
+    assert client.get(PAGE).status_code == 404
+    assert client.get("/c/no-such-campaign/").status_code == 404
+
+
+def test_it_shows_drafts_to_staff(client: Client, examples: list[str], admin_user: object) -> None:
+    Campaign.objects.filter(slug="recognize-to-reconcile").update(status="draft")
+    client.force_login(admin_user)  # type: ignore[arg-type]
+    assert client.get(PAGE).status_code == 200
+
+
+def test_it_uses_the_browser_language(client: Client, examples: list[str]) -> None:
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="ru,en;q=0.5").content.decode()
+    assert '<html lang="ru" dir="ltr">' in html
+    assert '<article class="campaign" lang="ru" dir="ltr">' in html
+
+
+def test_it_switches_language_with_a_link_and_remembers_it(
+    client: Client, examples: list[str]
+) -> None:
+    response = client.get(PAGE + "?lang=az")
+    html = response.content.decode()
+    assert response.cookies["hashrally_language"].value == "az"
+    assert '<article class="campaign" lang="az"' in html
+    html = client.get(PAGE).content.decode()
+    assert '<html lang="az"' in html
+
+
+def test_it_renders_arabic_right_to_left_with_campaign_text_left_to_right(
+    client: Client, examples: list[str]
+) -> None:
+    html = client.get(PAGE + "?lang=ar").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    # The campaign has no Arabic text: its default language is shown, marked as such.
+    assert '<article class="campaign" lang="en" dir="ltr">' in html
+
+
+def test_it_marks_translations_awaiting_review(client: Client, examples: list[str]) -> None:
+    assert "awaits review" not in client.get(PAGE + "?lang=en").content.decode()
+    assert 'class="notice"' in client.get(PAGE + "?lang=ru").content.decode()
+
+
+def test_it_sanitises_the_body(client: Client, examples: list[str]) -> None:
+    text = Campaign.objects.get(slug="recognize-to-reconcile").texts.get(language="en")
+    text.body = "<script>alert(1)</script>\n\n[x](javascript:alert(1)) **bold**"
+    text.save()
+    html = client.get(PAGE + "?lang=en").content.decode()
+    assert "<script>alert" not in html
+    assert 'href="javascript:' not in html
+    assert "<strong>bold</strong>" in html
+
+
+def test_it_offers_another_variant_with_shuffle(client: Client, examples: list[str]) -> None:
+    first = client.get(PAGE + "?lang=en&shuffle=0").content.decode()
+    second = client.get(PAGE + "?lang=en&shuffle=1").content.decode()
+    preview = re.compile(r'<textarea id="preview"[^>]*>(.*?)</textarea>', re.S)
+    assert preview.search(first).group(1) != preview.search(second).group(1)  # type: ignore[union-attr]
+    assert 'name="shuffle" value="2"' in second
+
+
+def test_it_puts_the_personal_sentence_into_the_preview(
+    client: Client, examples: list[str]
+) -> None:
+    html = client.get(PAGE + "?lang=en&v=0&mine=I+was+there.").content.decode()
+    assert re.search(r'<textarea id="preview"[^>]*>I was there.\n\n', html)
+
+
+def test_it_runs_a_bounded_number_of_queries(
+    client: Client, examples: list[str], django_assert_max_num_queries: object
+) -> None:
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    for position in range(2, 12):
+        target = Target.objects.create(campaign=campaign, position=position, name=f"T{position}")
+        TargetAccount.objects.create(target=target, network="telegram", handle=f"target{position}")
+    with django_assert_max_num_queries(11):  # type: ignore[operator]
+        assert client.get(PAGE).status_code == 200
+    with django_assert_max_num_queries(4):  # type: ignore[operator]
+        assert client.get("/").status_code == 200
+
+
+def go(client: Client, network: str, **params: str) -> tuple[int, str]:
+    response = client.get(f"{PAGE}go/{network}", {"lang": "en", "v": "0", **params})
+    return response.status_code, response.get("Location", "")
+
+
+def text_of(location: str, key: str = "text") -> str:
+    return parse_qs(urlsplit(location).query)[key][0]
+
+
+@pytest.mark.parametrize(
+    ("network", "host"),
+    [
+        ("x", "x.com"),
+        ("bluesky", "bsky.app"),
+        ("threads", "www.threads.net"),
+        ("telegram", "t.me"),
+        ("whatsapp", "wa.me"),
+        ("facebook", "www.facebook.com"),
+        ("linkedin", "www.linkedin.com"),
+        ("reddit", "www.reddit.com"),
+        ("vk", "vk.com"),
+    ],
+)
+def test_it_redirects_to_the_networks_own_composer(
+    client: Client, examples: list[str], network: str, host: str
+) -> None:
+    status, location = go(client, network, mine="Mine.")
+    assert status == 302
+    assert urlsplit(location).hostname == host
+
+
+def test_it_composes_the_text_for_x(client: Client, examples: list[str]) -> None:
+    status, location = go(client, "x", mine="Ich unterstütze das. ə ✊🏽")
+    assert status == 302
+    text = text_of(location)
+    assert text.startswith("Ich unterstütze das. ə ✊🏽\n\n")
+    assert "@NikolPashinyan" in text and "@atatoyan" in text
+    assert "#Khojaly #RecognizeToReconcile" in text
+    assert "http://testserver/c/recognize-to-reconcile/" in text
+
+
+def test_it_asks_for_a_mastodon_instance(client: Client, examples: list[str]) -> None:
+    status, _ = go(client, "mastodon")
+    assert status == 400
+    status, location = go(client, "mastodon", instance="@me@Mastodon.Social")
+    assert status == 302
+    assert location.startswith("https://mastodon.social/share?text=")
+
+
+def test_it_says_how_much_too_long_a_text_is(client: Client, examples: list[str]) -> None:
+    response = client.get(f"{PAGE}go/x", {"lang": "en", "v": "0", "mine": "x" * 280})
+    assert response.status_code == 200
+    assert "too long for X" in response.content.decode()
+
+
+def test_it_refuses_unknown_networks(client: Client, examples: list[str]) -> None:
+    assert go(client, "myspace")[0] == 404
+    assert go(client, "instagram")[0] == 200  # no share link: the page says to copy the text
+
+
+def test_it_refuses_other_methods(client: Client, examples: list[str]) -> None:
+    assert client.post(PAGE).status_code == 405

@@ -1,0 +1,181 @@
+"""The campaign page in Debian's Chromium, driven by Playwright, as a visitor uses it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "docs" / "campaign-page.png"
+COMPOSERS = {"x.com", "bsky.app"}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A browser tab that may only reach the test server; composers are caught, not contacted."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 1500})
+        self.composer_urls: list[str] = []
+        self.blocked: list[str] = []
+        self.base = urlsplit(base_url).netloc
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+
+    def _route(self, route: Route) -> None:
+        url = route.request.url
+        host = urlsplit(url).netloc
+        if host == self.base:
+            route.continue_()
+        elif host in COMPOSERS:
+            self.composer_urls.append(url)
+            route.fulfill(status=200, content_type="text/html", body="<p>composer</p>")
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def press_share(self, page: Page, label: str) -> str:
+        before = len(self.composer_urls)
+        with page.expect_popup() as popup:
+            page.get_by_role("button", name=label, exact=True).click()
+        popup.value.wait_for_load_state()
+        assert len(self.composer_urls) == before + 1
+        return self.composer_urls[-1]
+
+
+@pytest.fixture
+def visit(browser: Browser, live_server: object, examples: list[str]) -> Iterator[Visit]:
+    visit = Visit(browser, live_server.url)  # type: ignore[attr-defined]
+    yield visit
+    visit.context.close()
+    assert visit.blocked == [], "the page tried to load something from another server"
+
+
+def text_param(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["text"][0]
+
+
+def test_it_switches_languages_and_shares_a_personal_text(
+    visit: Visit, live_server: object
+) -> None:
+    page = visit.page
+    page.goto(f"{live_server.url}/c/recognize-to-reconcile/?v=0")  # type: ignore[attr-defined]
+    assert page.locator("h1").inner_text() == "Khojaly: RecognizeToReconcile"
+
+    # Keyboard users land on the skip link first.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+
+    page.locator("header a[hreflang=ru]").click()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("article").get_attribute("lang") == "ru"
+    russian_title = page.locator("h1").inner_text()
+    assert re.search("[А-Яа-я]", russian_title)
+
+    page.locator("header a[hreflang=ar]").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).direction") == "rtl"
+    # The campaign has no Arabic text: its texts stay left-to-right inside the Arabic page.
+    assert page.evaluate("getComputedStyle(document.querySelector('article')).direction") == "ltr"
+
+    page.locator("header a[hreflang=ru]").click()
+    sentence = "Я из Баку, и я за мир 🕊️"
+    assert re.search("[А-Яа-я]", page.locator("label[for=mine]").inner_text())
+    page.locator("#mine").fill(sentence)
+    preview = page.locator("#preview").input_value()
+    assert preview.startswith(sentence + "\n\n")
+
+    x_text = text_param(visit.press_share(page, page.locator(".net-x").inner_text()))
+    assert x_text.startswith(sentence + "\n\n")
+    assert "#Khojaly #RecognizeToReconcile" in x_text
+    assert "@NikolPashinyan" in x_text and "@atatoyan" in x_text
+    assert re.search("[А-Яа-я]{4}", x_text.removeprefix(sentence))
+
+    bluesky_url = visit.press_share(page, page.locator(".net-bluesky").inner_text())
+    assert urlsplit(bluesky_url).path == "/intent/compose"
+    bluesky_text = text_param(bluesky_url)
+    assert bluesky_text.startswith(sentence + "\n\n")
+    assert "#Khojaly" in bluesky_text
+    # The targets have no Bluesky account in the example: they are named, not @-mentioned.
+    assert "@NikolPashinyan" not in bluesky_text
+
+
+# WCAG 2 contrast of every visible text against the first opaque background behind it.
+LOW_CONTRAST_JS = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + " " + ratio.toFixed(2) + " " + el.textContent.trim().slice(0, 30));
+  }
+  return low;
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_it_has_enough_contrast_and_labelled_fields(
+    visit: Visit, live_server: object, language: str
+) -> None:
+    page = visit.page
+    response = page.goto(f"{live_server.url}/c/recognize-to-reconcile/?lang={language}")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 200
+    assert page.evaluate(LOW_CONTRAST_JS) == []
+    unlabelled = page.evaluate(
+        "() => [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]"
+        ".filter((el) => !el.labels || el.labels.length === 0).map((el) => el.name)"
+    )
+    assert unlabelled == []
+
+
+def test_it_takes_the_readme_screenshot(visit: Visit, live_server: object) -> None:
+    page = visit.page
+    response = page.goto(f"{live_server.url}/c/recognize-to-reconcile/?lang=en&v=0")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 200
+    assert page.get_by_role("button", name="Post on X").is_visible()
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert SCREENSHOT.stat().st_size > 10_000
