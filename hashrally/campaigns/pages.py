@@ -14,24 +14,6 @@ from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
 
 RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 
-# Share buttons in the order people see them: the networks where the campaign's hashtags and
-# mentions are counted first.
-SHARE_ORDER: tuple[str, ...] = (
-    "x",
-    "bluesky",
-    "mastodon",
-    "threads",
-    "telegram",
-    "whatsapp",
-    "facebook",
-    "linkedin",
-    "reddit",
-    "vk",
-    "instagram",
-    "tiktok",
-)
-
-
 SHARE_NAMES = rules.NETWORK_NAMES
 
 
@@ -119,7 +101,8 @@ class ShareButton:
 
 def share_buttons() -> list[ShareButton]:
     buttons = []
-    for network in SHARE_ORDER:
+    # sharelinks.NETWORKS is ordered for people: networks where posts are counted come first.
+    for network in sharelinks.NETWORKS:
         copy_only = network in sharelinks.COPY_TEXT_NETWORKS
         buttons.append(
             ShareButton(
