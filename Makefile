@@ -40,13 +40,22 @@ var/secret_key:
 	$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 	chmod 600 $@
 
-demo: install var/secret_key
-	@export HASHRALLY_SECRET_KEY="$$(cat var/secret_key)" && \
+var/data_key:
+	mkdir -p var
+	$(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > $@
+	chmod 600 $@
+
+# The demo runs the web server and the worker (mail to the console, counts every few seconds);
+# Ctrl-C stops both.
+demo: install var/secret_key var/data_key
+	@export HASHRALLY_SECRET_KEY="$$(cat var/secret_key)" HASHRALLY_DATA_KEYS="$$(cat var/data_key)" \
+	  HASHRALLY_SITE_URL="http://127.0.0.1:$(PORT)" && \
 	$(BIN)/hashrally migrate --noinput && \
 	$(BIN)/hashrally campaign load --skip-existing examples/*.toml && \
 	$(BIN)/hashrally demo_organiser && \
+	{ $(BIN)/hashrally worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; } && \
 	echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)" && \
-	exec $(BIN)/hashrally runserver --noreload 127.0.0.1:$(PORT)
+	$(BIN)/hashrally runserver --noreload 127.0.0.1:$(PORT)
 
 # The suite runs on SQLite, then again on PostgreSQL when HASHRALLY_TEST_POSTGRES_URL is set
 # (.ci/run sets it); without it the PostgreSQL run reports its tests as skipped.

@@ -27,6 +27,19 @@ else:
     if len(SECRET_KEY) < 32:
         raise ImproperlyConfigured("HASHRALLY_SECRET_KEY must be at least 32 characters long")
 
+# Keys that encrypt supporters' personal data (see hashrally/supporters/crypto.py).
+if DEBUG:
+    HASHRALLY_DATA_KEYS = env_list(
+        "HASHRALLY_DATA_KEYS", ["ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZC11c2U="]
+    )
+else:
+    HASHRALLY_DATA_KEYS = env_list("HASHRALLY_DATA_KEYS", [])
+    if not HASHRALLY_DATA_KEYS:
+        raise ImproperlyConfigured(
+            "HASHRALLY_DATA_KEYS must be set: one or more Fernet keys, newest first "
+            "(see docs/operations.md for how to make one)"
+        )
+
 ALLOWED_HOSTS = env_list("HASHRALLY_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("HASHRALLY_CSRF_TRUSTED_ORIGINS", [])
 
@@ -41,7 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_countries",
     "hashrally.campaigns",
+    "hashrally.supporters",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a rate-limited request into RATELIMIT_VIEW's 429 instead of a bare 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "hashrally.urls"
@@ -125,7 +142,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Only organisers have sessions; supporters are remembered by a signed cookie of their own.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "hashrally.supporters.views.csrf_failure"
 SESSION_COOKIE_SECURE = env_bool("HASHRALLY_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -138,3 +157,45 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": env_str("HASHRALLY_LOG_LEVEL", "WARNING")},
 }
+
+# Cache: Redis when configured, shared by every worker process (rate limits, cached pages);
+# otherwise each process keeps its own, which is right for one process on a laptop.
+REDIS_URL = env_str("HASHRALLY_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit warns that a per-process cache is not shared; with one process it is.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Per-IP limits on joining. A benchmark may switch them off explicitly (HASHRALLY_RATELIMIT=0).
+RATELIMIT_ENABLE = env_bool("HASHRALLY_RATELIMIT", True)
+RATELIMIT_VIEW = "hashrally.supporters.views.rate_limited"
+HASHRALLY_JOIN_RATE = env_str("HASHRALLY_JOIN_RATE", "20/h")
+# Behind a reverse proxy, the client address is in a header the proxy sets.
+RATELIMIT_IP_META_KEY = env_str("HASHRALLY_CLIENT_IP_HEADER", "REMOTE_ADDR")
+
+# Email: the console in development and the demo; SMTP when HASHRALLY_SMTP_HOST is set.
+SMTP_HOST = env_str("HASHRALLY_SMTP_HOST", "")
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = env_int("HASHRALLY_SMTP_PORT", 587)
+    EMAIL_HOST_USER = env_str("HASHRALLY_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("HASHRALLY_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("HASHRALLY_SMTP_STARTTLS", EMAIL_PORT == 587)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("HASHRALLY_FROM_EMAIL", "hashrally <noreply@localhost>")
+
+# The worker: how often it folds new supporters into the public counts (pages may show counts
+# this much plus the page cache's lifetime behind), and how long personal traces are kept.
+HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
+HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
+HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
+HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
+HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HASHRALLY_MAX_BODY_BYTES", 64 * 1024)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("healthz", campaign_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("hashrally.campaigns.urls")),
+    path("", include("hashrally.supporters.urls")),
 ]

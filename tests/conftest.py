@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,13 @@ def examples(db: None) -> list[str]:
 
     do_load_campaign_files(read_campaign_files(EXAMPLES))
     return [str(p) for p in EXAMPLES]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Pages and counts are cached for a few seconds; each test starts from nothing.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -3,7 +3,17 @@
 import os
 
 os.environ.setdefault("HASHRALLY_SECRET_KEY", "tests-only-secret-key-" + "x" * 32)
+os.environ.setdefault("HASHRALLY_DATA_KEYS", "dGVzdHMtb25seS1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=")
 
 from hashrally.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared in-memory SQLite: concurrent writers from the live server's threads
+    # then wait on SQLite's lock as they would in production instead of failing at once.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"hashrally-test-{os.getpid()}.sqlite3")
+    }

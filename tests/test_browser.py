@@ -185,6 +185,46 @@ def test_it_has_enough_contrast_and_labelled_fields(
     assert unlabelled == []
 
 
+def test_it_joins_from_the_page_and_sees_the_count_move(visit: Visit, live_server: object) -> None:
+    from django.core.cache import cache
+
+    from hashrally.supporters.counts import refresh_counts
+
+    page = visit.page
+    url = f"{live_server.url}/c/recognize-to-reconcile/?lang=en"  # type: ignore[attr-defined]
+    page.goto(url)
+    assert page.locator(".tally strong").first.inner_text() == "0"
+    # The join form arrives by script (the page itself is cached for everyone).
+    page.locator("#join-slot form.join").wait_for()
+    page.select_option("#id_country", "AZ")
+    page.get_by_label("Your name (optional)").fill("Leyla")
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Join the campaign").click()
+    page.wait_for_url("**/thanks")
+    assert page.locator("h1").inner_text() == "Thank you for joining!"
+    assert "?ref=" in page.locator("#referral").input_value()
+
+    refresh_counts()  # what the worker does every few seconds
+    cache.clear()  # what the page cache's expiry does a few seconds later
+    page.goto(url)
+    assert page.locator(".tally strong").first.inner_text() == "1"
+    assert page.locator("table tbody th").first.inner_text() == "Azerbaijan"
+
+
+def test_it_joins_without_javascript(
+    browser: Browser, live_server: object, examples: list[str]
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/c/recognize-to-reconcile/?lang=en")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Join the campaign").click()
+    page.select_option("#id_country", "TR")
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Join the campaign").click()
+    assert page.locator("h1").inner_text() == "Thank you for joining!"
+    context.close()
+
+
 def test_it_takes_the_readme_screenshot(visit: Visit, live_server: object) -> None:
     page = visit.page
     response = page.goto(f"{live_server.url}/c/recognize-to-reconcile/?lang=en&v=0")  # type: ignore[attr-defined]

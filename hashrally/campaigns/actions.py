@@ -48,6 +48,11 @@ def _campaign_fields(spec: CampaignSpec, parent: Campaign | None) -> dict[str, A
         "parent": parent,
         "default_language": spec.default_language,
         "hashtags": list(spec.hashtags),
+        "goal": spec.goal,
+        "proof_of_work": spec.proof_of_work,
+        "data_controller": spec.privacy.controller,
+        "privacy_contact": spec.privacy.contact,
+        "retention_days": spec.privacy.retention_days,
     }
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from hashrally.campaigns import rules
+from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import (
     Campaign,
     CampaignText,
@@ -213,6 +214,14 @@ class CampaignAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     inlines = [CampaignTextInline, VariantInline, TargetInline, EndorsementInline]
 
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).filter(pk__in=campaigns_of(request.user))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "parent":
+            kwargs["queryset"] = campaigns_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description="page")
     def view_on_site_link(self, campaign: Campaign) -> str:
         return format_html('<a href="{}">open</a>', campaign.get_absolute_url())
@@ -282,3 +291,11 @@ class TargetAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
     fields = ["campaign", "position", "name", "role", "photo"]
     inlines = [TargetAccountInline, TargetPostInline]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).filter(campaign__in=campaigns_of(request.user))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "campaign":
+            kwargs["queryset"] = campaigns_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -108,6 +108,12 @@ class EndorsementSpec(_Strict):
     link: Link = ""
 
 
+class PrivacySpec(_Strict):
+    controller: str = ""
+    contact: Annotated[str, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+    retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
+
+
 class CampaignSpec(_Strict):
     slug: Slug
     status: Literal["draft", "live", "closed"] = "draft"
@@ -116,6 +122,9 @@ class CampaignSpec(_Strict):
     parent: Slug | None = None
     default_language: Language = "en"
     hashtags: Annotated[list[Hashtag], Field(min_length=1)]
+    goal: Annotated[int, Field(ge=1)] | None = None
+    proof_of_work: bool = False
+    privacy: PrivacySpec = PrivacySpec()
     texts: dict[Language, TextSpec]
     targets: list[TargetSpec] = []
     endorsements: list[EndorsementSpec] = []

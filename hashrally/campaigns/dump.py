@@ -22,6 +22,13 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
         "parent": campaign.parent.slug if campaign.parent else None,
         "default_language": campaign.default_language,
         "hashtags": list(campaign.hashtags),
+        "goal": campaign.goal,
+        "proof_of_work": campaign.proof_of_work,
+        "privacy": {
+            "controller": campaign.data_controller,
+            "contact": campaign.privacy_contact,
+            "retention_days": campaign.retention_days,
+        },
         "texts": {
             text.language: {
                 "title": text.title,
@@ -72,8 +79,9 @@ def _prune(value: Any) -> Any:
 def dump_campaign(campaign: Campaign) -> str:
     data = _prune(campaign_spec(campaign).model_dump(mode="python"))
     # Keys first, then tables, so the file reads top-down like the example campaigns.
-    ordered = {k: data[k] for k in data if k not in ("texts", "targets", "endorsements")}
-    for key in ("texts", "targets", "endorsements"):
+    tables = ("privacy", "texts", "targets", "endorsements")
+    ordered = {k: data[k] for k in data if k not in tables}
+    for key in tables:
         if key in data:
             ordered[key] = data[key]
     return tomli_w.dumps(ordered, multiline_strings=True)

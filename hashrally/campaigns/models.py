@@ -27,6 +27,23 @@ class Campaign(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # Campaign order matters: the first hashtag is the one kept when a text must be shortened.
     hashtags = models.JSONField(default=list, blank=True)
+    goal = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Supporters aimed for; empty: a goal that rises in steps."),
+    )
+    # Who holds supporters' data and for how long: the join form's consent text names both.
+    data_controller = models.CharField(max_length=200, blank=True)
+    privacy_contact = models.EmailField(blank=True)
+    retention_days = models.PositiveIntegerField(
+        default=365, help_text=_("Days after the campaign closes before supporters are anonymised.")
+    )
+    proof_of_work = models.BooleanField(
+        default=False, help_text=_("Ask the joining browser to solve a small puzzle (ALTCHA).")
+    )
+    organisers = models.ManyToManyField(
+        "auth.User", blank=True, related_name="campaigns", help_text=_("Staff who may manage it.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -38,7 +38,7 @@ def public_campaigns() -> QuerySet[Campaign]:
 def campaign_for_page(slug: str, include_drafts: bool) -> Campaign | None:
     campaigns = Campaign.objects.all() if include_drafts else public_campaigns()
     return (
-        campaigns.select_related("parent")
+        campaigns.select_related("parent", "counts")
         .prefetch_related(
             "texts",
             "variants",
@@ -72,6 +72,18 @@ def variants_in(campaign: Campaign, language: str) -> list[MessageVariant]:
     return variants or [
         v for v in campaign.variants.all() if v.language == campaign.default_language
     ]
+
+
+def page_facts(campaign: Campaign) -> dict[str, object]:
+    """What choosing a cached page needs: languages and how many variants each has."""
+    variants: dict[str, int] = {}
+    for variant in campaign.variants.all():
+        variants[variant.language] = variants.get(variant.language, 0) + 1
+    return {
+        "languages": [t.language for t in campaign.texts.all()],
+        "default": campaign.default_language,
+        "variants": variants,
+    }
 
 
 def choose_variant(count: int, asked: str | None) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_GET
 from hashrally.campaigns import pages, sharelinks
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign
+from hashrally.supporters.actions import do_record_share_click
+from hashrally.supporters.display import supporters_context
 
 PERSONAL_MAX = 280
 MASTODON_INSTANCES = (
@@ -59,12 +62,16 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/index.html", {"rows": rows})
 
 
-def _composer_context(request: HttpRequest, campaign: Campaign, language: str) -> dict[str, object]:
+def composer_context(
+    request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
+) -> dict[str, object]:
     url = _absolute(request, campaign.get_absolute_url())
     context = pages.share_context(campaign, url)
     variants = pages.variants_in(campaign, language)
     asked = request.GET.get("shuffle") or request.GET.get("v")
-    index = pages.choose_variant(len(variants), asked)
+    index = pages.choose_variant(
+        len(variants), asked if variant_index is None else str(variant_index)
+    )
     personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
     if not variants:
         return {"variant_count": 0}
@@ -89,9 +96,41 @@ def _composer_context(request: HttpRequest, campaign: Campaign, language: str) -
     }
 
 
+# Query parameters a cached page may vary by; anything else (a personal sentence, a referral
+# code, a Mastodon server) is rendered for that visitor alone.
+CACHEABLE_PARAMETERS = {"lang", "v", "shuffle"}
+
+
 @require_GET
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _load(request, slug)
+    """The campaign page. Anonymous views come from the cache for a few seconds, so a crowd
+    reloading to watch the count costs a cache read each, not a dozen queries."""
+    if not request.user.is_anonymous or set(request.GET) - CACHEABLE_PARAMETERS:
+        return _render_detail(request, _load(request, slug), None)
+    seconds = settings.HASHRALLY_PAGE_CACHE_SECONDS
+    facts_key = f"campaign-facts:{slug}"
+    facts = cache.get(facts_key)
+    campaign = None
+    if facts is None:
+        campaign = _load(request, slug)
+        facts = pages.page_facts(campaign)
+        cache.set(facts_key, facts, seconds)
+    interface = translation.get_language()
+    language = pages.pick_language(
+        facts["languages"], request.GET.get("lang", ""), interface, facts["default"]
+    )
+    count = facts["variants"].get(language) or facts["variants"].get(facts["default"], 0)
+    index = pages.choose_variant(count, request.GET.get("shuffle") or request.GET.get("v"))
+    key = f"campaign-page:{request.get_host()}:{slug}:{interface}:{language}:{index}"
+    html = cache.get(key)
+    if html is None:
+        response = _render_detail(request, campaign or _load(request, slug), index)
+        cache.set(key, response.content, seconds)
+        return response
+    return HttpResponse(html)
+
+
+def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None) -> HttpResponse:
     interface = translation.get_language()
     available = [t.language for t in campaign.texts.all()]
     language = pages.pick_language(
@@ -127,7 +166,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
         "targets": campaign.targets.all(),
         "endorsements": campaign.endorsements.all(),
-        **_composer_context(request, campaign, text.language),
+        "join_url": reverse("supporters:join", args=[campaign.slug]),
+        **supporters_context(campaign),
+        **composer_context(request, campaign, text.language, variant),
     }
     return render(request, "campaigns/detail.html", context)
 
@@ -172,6 +213,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         if target is None:
             problem = "no_link"
     if target is not None:
+        do_record_share_click(campaign, network)
         return HttpResponseRedirect(target)
     back = reverse("campaigns:detail", args=[campaign.slug])
     return render(

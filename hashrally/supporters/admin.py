@@ -1,0 +1,120 @@
+"""Organisers see supporters of the campaigns they are given, and export consented fields."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django_countries import countries
+
+from hashrally.campaigns.access import campaigns_of
+from hashrally.supporters import crypto
+from hashrally.supporters.models import CampaignCounts, MailJob, Supporter
+
+SHOWN_FIELDS: tuple[str, ...] = (
+    "campaign",
+    "country",
+    "created_at",
+    "confirmed_at",
+    "consent_version",
+    "consented_at",
+)
+EXPORT_COLUMNS = ["joined_at", "campaign", "country", "confirmed", "name", "email", "referred_by"]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_rows(supporters: QuerySet[Supporter]) -> Iterator[list[str]]:
+    """Only what the supporter agreed to share: a name only if shown, an email only if they
+    agreed to be contacted."""
+    yield EXPORT_COLUMNS
+    for s in supporters.select_related("campaign", "referred_by").iterator(chunk_size=2000):
+        yield [
+            s.created_at.isoformat(),
+            s.campaign.slug,
+            s.country,
+            "yes" if s.confirmed_at else "no",
+            s.display_name if s.show_name else "",
+            crypto.decrypt(s.email_encrypted) if s.contact_ok and s.confirmed_at else "",
+            s.referred_by.ref_code if s.referred_by else "",
+        ]
+
+
+@admin.register(Supporter)
+class SupporterAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "campaign", "country_name", "confirmed", "shown_name"]
+    list_filter = ["campaign", "confirmed_at", "country"]
+    list_select_related = ["campaign"]
+    actions = ["export_csv"]
+    # Personal fields stay encrypted and out of the admin; the export is the way out.
+    fields = SHOWN_FIELDS
+    readonly_fields = SHOWN_FIELDS
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Supporter]:
+        return super().get_queryset(request).filter(campaign__in=campaigns_of(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="country")
+    def country_name(self, supporter: Supporter) -> str:
+        return f"{countries.name(supporter.country)} ({supporter.country})"
+
+    @admin.display(boolean=True, description="confirmed")
+    def confirmed(self, supporter: Supporter) -> bool:
+        return supporter.confirmed_at is not None
+
+    @admin.display(description="public name")
+    def shown_name(self, supporter: Supporter) -> str:
+        return supporter.display_name if supporter.show_name else ""
+
+    @admin.action(description="Export selected supporters as CSV (consented fields only)")
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[Supporter]
+    ) -> StreamingHttpResponse:
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in export_rows(queryset)), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="supporters.csv"'
+        return response
+
+
+@admin.register(CampaignCounts)
+class CampaignCountsAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "joined", "confirmed", "countries", "refreshed_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CampaignCounts]:
+        return super().get_queryset(request).filter(campaign__in=campaigns_of(request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(MailJob)
+class MailJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "kind"]
+    readonly_fields = ["supporter", "kind", "status", "attempts", "next_attempt_at", "last_error"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MailJob]:
+        return (
+            super().get_queryset(request).filter(supporter__campaign__in=campaigns_of(request.user))
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

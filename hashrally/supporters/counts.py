@@ -1,0 +1,108 @@
+"""Public counts, rebuilt from supporters' rows by the worker and read by pages as one row.
+
+Pages never count supporters themselves (a spike of readers would then be a spike of
+aggregate queries), and joins never increment a shared row (a spike of joins would queue on
+its lock). Instead the worker recounts a campaign from its rows, through the covering index,
+whenever rows changed since the last count; a full recount of every campaign runs daily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from hashrally.campaigns.models import Campaign
+from hashrally.supporters.models import CampaignCounts, ShareClick, Supporter
+
+GOAL_STEPS = (100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
+
+
+def is_stale(campaign_id: int, counts: CampaignCounts | None) -> bool:
+    if counts is None or counts.source_changed_at is None or counts.refreshed_at is None:
+        return True
+    return (
+        Supporter.objects.filter(
+            campaign_id=campaign_id, updated_at__gt=counts.source_changed_at
+        ).exists()
+        or ShareClick.objects.filter(
+            campaign_id=campaign_id, clicked_at__gt=counts.refreshed_at
+        ).exists()
+    )
+
+
+def recount(campaign_id: int) -> CampaignCounts:
+    now = timezone.now()
+    # Read the newest change first: rows changing during the count make the next check stale.
+    newest = Supporter.objects.filter(campaign_id=campaign_id).aggregate(m=Max("updated_at"))["m"]
+    rows = (
+        Supporter.objects.filter(campaign_id=campaign_id)
+        .values("country")
+        .annotate(n_joined=Count("*"), n_confirmed=Count("confirmed_at"))
+        .order_by()
+    )
+    by_country = {r["country"]: [r["n_joined"], r["n_confirmed"]] for r in rows}
+    clicks = (
+        ShareClick.objects.filter(campaign_id=campaign_id)
+        .values("network")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    counts, _ = CampaignCounts.objects.update_or_create(
+        campaign_id=campaign_id,
+        defaults={
+            "joined": sum(j for j, _ in by_country.values()),
+            "confirmed": sum(c for _, c in by_country.values()),
+            "countries": len(by_country),
+            "by_country": dict(sorted(by_country.items(), key=lambda kv: (-kv[1][0], kv[0]))),
+            "share_clicks": {r["network"]: r["n"] for r in clicks},
+            "source_changed_at": newest or now,
+            "refreshed_at": now,
+        },
+    )
+    return counts
+
+
+def refresh_counts(*, full: bool = False) -> list[int]:
+    """Recount every campaign whose rows changed (or all, when `full`); return their ids."""
+    existing = {c.campaign_id: c for c in CampaignCounts.objects.all()}
+    done = []
+    for campaign_id in Campaign.objects.values_list("id", flat=True):
+        if full or is_stale(campaign_id, existing.get(campaign_id)):
+            recount(campaign_id)
+            done.append(campaign_id)
+    return done
+
+
+@dataclass(frozen=True)
+class Progress:
+    joined: int
+    confirmed: int
+    countries: int
+    goal: int
+    percent: int
+    updated_at: dt.datetime | None
+
+
+def progress(campaign: Campaign, counts: CampaignCounts | None) -> Progress:
+    joined = counts.joined if counts else 0
+    goal = campaign.goal or next_goal(joined)
+    return Progress(
+        joined=joined,
+        confirmed=counts.confirmed if counts else 0,
+        countries=counts.countries if counts else 0,
+        goal=goal,
+        percent=min(100, joined * 100 // goal) if goal else 0,
+        updated_at=counts.refreshed_at if counts else None,
+    )
+
+
+def next_goal(joined: int) -> int:
+    """A goal just above the count that rises in steps, so progress is always visible."""
+    for step in GOAL_STEPS:
+        if joined < step:
+            return step
+    top = GOAL_STEPS[-1]
+    return (joined // top + 1) * top

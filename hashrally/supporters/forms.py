@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from hashrally.campaigns import rules
+from hashrally.campaigns.models import Campaign
+from hashrally.supporters import consent, pow
+from hashrally.supporters.crypto import normalise_handle
+
+# The networks a supporter may give their own handle on (used to find their posts later).
+SUPPORTER_NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "instagram", "tiktok")
+_MARKUP = re.compile(r"[<>{}\[\]]|://")
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    # Evaluated per form, so names come in the page's language, sorted for that language.
+    return [("", _("Choose your country")), *((c.code, c.name) for c in countries)]
+
+
+class JoinForm(forms.Form):
+    country = forms.ChoiceField(label=_("Your country"), choices=_country_choices)
+    display_name = forms.CharField(
+        label=_("Your name (optional)"),
+        required=False,
+        max_length=80,
+        help_text=_("Shown publicly only if you tick the box below."),
+    )
+    show_name = forms.BooleanField(label=_("Show my name among the supporters"), required=False)
+    email = forms.EmailField(
+        label=_("Your email (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("To confirm your support; never shown, never shared."),
+    )
+    contact_ok = forms.BooleanField(
+        label=_("The organisers may email me about this campaign"), required=False
+    )
+    consent = forms.BooleanField(label="", required=True)
+    # A field people never see; form-filling bots do, and give themselves away.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+    ref = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["consent"].label = consent.consent_text(campaign)
+        self.fields["consent"].error_messages["required"] = _(
+            "Please tick the box to give your consent; without it we cannot count your support."
+        )
+        for network in SUPPORTER_NETWORKS:
+            self.fields[f"handle_{network}"] = forms.CharField(
+                label=_("Your %(network)s account (optional)")
+                % {"network": rules.NETWORK_NAMES[network]},
+                required=False,
+                max_length=120,
+            )
+
+    def clean_display_name(self) -> str:
+        name = unicodedata.normalize("NFC", self.cleaned_data["display_name"]).strip()
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
+            raise forms.ValidationError(_("Your name contains invisible or control characters."))
+        if _MARKUP.search(name):
+            raise forms.ValidationError(_("Your name cannot contain markup or web addresses."))
+        return name
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip()
+
+    def clean_altcha(self) -> str:
+        payload: str = self.cleaned_data["altcha"]
+        if self.campaign.proof_of_work and not pow.verify(payload):
+            raise forms.ValidationError(
+                _(
+                    "Your browser did not finish the anti-spam check. "
+                    "Please wait a moment and send again."
+                )
+            )
+        return payload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        handles: dict[str, str] = {}
+        for network in SUPPORTER_NETWORKS:
+            raw = (data.get(f"handle_{network}") or "").strip()
+            if not raw:
+                continue
+            handle = raw.removeprefix("@")
+            problem = rules.check_handle(network, handle)
+            if problem:
+                self.add_error(
+                    f"handle_{network}", _("This is not a valid handle on this network.")
+                )
+            else:
+                handles[network] = normalise_handle(network, handle)
+        data["handles"] = handles
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ProofForm(forms.Form):
+    url = forms.URLField(label=_("Link to your post"), max_length=500, assume_scheme="https")
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        if network_of_post(url) is None:
+            raise forms.ValidationError(
+                _(
+                    "This does not look like the address of a post on X, Bluesky, Mastodon, "
+                    "Threads, Facebook, Instagram, Telegram, LinkedIn, YouTube or TikTok."
+                )
+            )
+        return url
+
+
+_POST_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("x", re.compile(r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/\w{1,15}/status/\d+")),
+    ("bluesky", re.compile(r"https://bsky\.app/profile/[\w.:-]+/post/[a-z0-9]+")),
+    ("threads", re.compile(r"https://(?:www\.)?threads\.(?:net|com)/@[\w.]+/post/[\w-]+")),
+    ("instagram", re.compile(r"https://(?:www\.)?instagram\.com/(?:p|reel)/[\w-]+")),
+    ("facebook", re.compile(r"https://(?:www\.|m\.)?facebook\.com/\S+")),
+    ("telegram", re.compile(r"https://t\.me/\w+/\d+")),
+    ("linkedin", re.compile(r"https://(?:www\.)?linkedin\.com/(?:posts|feed/update)/\S+")),
+    (
+        "youtube",
+        re.compile(r"https://(?:www\.)?(?:youtube\.com/(?:watch\?v=|shorts/)|youtu\.be/)[\w-]+"),
+    ),
+    ("tiktok", re.compile(r"https://(?:www\.)?tiktok\.com/@[\w.]+/video/\d+")),
+    # Mastodon runs on any server; its post addresses have this shape.
+    ("mastodon", re.compile(r"https://[a-z0-9.-]+\.[a-z]{2,}/@\w+(?:@[a-z0-9.-]+)?/\d+")),
+)
+
+
+def network_of_post(url: str) -> str | None:
+    for network, pattern in _POST_PATTERNS:
+        if pattern.match(url):
+            return network
+    return None

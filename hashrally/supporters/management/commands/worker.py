@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from hashrally.supporters.counts import refresh_counts
+from hashrally.supporters.housekeeping import purge_ip_hashes
+from hashrally.supporters.mail import send_due_mail
+
+DAY = 24 * 3600
+
+
+class Command(BaseCommand):
+    help = "Background work: send queued mail, refresh public counts, purge old traces."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="do one round and exit")
+        parser.add_argument("--full", action="store_true", help="with --once: recount everything")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self._round(full=options["full"])
+            return
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        interval = settings.HASHRALLY_COUNTS_INTERVAL
+        self.stderr.write(f"worker: mail, counts every {interval}s, daily rebuild; Ctrl-C stops")
+        last_full = 0.0
+        while not self.stopping:
+            full = time.monotonic() - last_full > DAY
+            started = time.monotonic()
+            try:
+                self._round(full=full)
+            except Exception as exc:
+                self.stderr.write(f"worker: round failed: {type(exc).__name__}: {exc}")
+            else:
+                if full:
+                    last_full = started
+            close_old_connections()
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    def _round(self, *, full: bool) -> None:
+        sent, failed = send_due_mail()
+        refreshed = refresh_counts(full=full)
+        purged = purge_ip_hashes() if full else 0
+        if sent or failed or refreshed or purged:
+            self.stdout.write(
+                f"worker: mail sent {sent}, failed {failed}; counts refreshed for "
+                f"{len(refreshed)} campaign(s); ip hashes purged {purged}"
+            )
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True

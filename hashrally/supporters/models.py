@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hashrally.campaigns.models import NETWORK_CHOICES, Campaign
+
+
+def new_ref_code() -> str:
+    return secrets.token_urlsafe(8)
+
+
+class Supporter(models.Model):
+    """One person who joined one campaign.
+
+    Personal data is minimal: the country (required), and only if given a display name, an email
+    (encrypted, with a keyed hash for finding duplicates) and handles (see SupporterHandle).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="supporters")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ref_code = models.CharField(max_length=16, unique=True, default=new_ref_code, editable=False)
+    referred_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
+    country = models.CharField(max_length=2)
+    display_name = models.CharField(max_length=80, blank=True)
+    show_name = models.BooleanField(default=False)
+    email_encrypted = models.TextField(blank=True)
+    # NULL, not "": the unique constraint must ignore supporters without an email.
+    email_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    contact_ok = models.BooleanField(
+        default=False, help_text=_("Agreed that the organisers may write to them by email.")
+    )
+    language = models.CharField(max_length=16, blank=True)
+    consent_version = models.CharField(max_length=40)
+    consented_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A keyed, truncated hash of the address, kept a few days for rate-limit audits only.
+    ip_hash = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "email_hash"],
+                condition=Q(email_hash__isnull=False),
+                name="one_supporter_per_email",
+            )
+        ]
+        indexes = [
+            # Counting by country reads only this index.
+            models.Index(fields=["campaign", "country", "confirmed_at"], name="supporter_counts"),
+            # Finding campaigns whose counts are stale.
+            models.Index(fields=["campaign", "updated_at"], name="supporter_changes"),
+            models.Index(fields=["created_at"], name="supporter_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.public_id}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class SupporterHandle(models.Model):
+    """A supporter's own account on a network, to find their public posts later."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="handles")
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
+    handle_encrypted = models.TextField()
+    handle_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "network", "handle_hash"], name="one_supporter_per_handle"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} handle of {self.supporter_id}"
+
+
+class ProofOfPost(models.Model):
+    """A link a supporter gave to the post they made; unverified until listening finds it."""
+
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="proofs")
+    network = models.CharField(max_length=20)
+    url = models.URLField(max_length=500)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["supporter", "url"], name="one_proof_per_url")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ShareClick(models.Model):
+    """One press of a share button. No personal data: campaign, network and time only.
+
+    A row per click (never +1 on a shared row) so a spike of clicks never contends on one row;
+    the worker folds them into CampaignCounts.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=20)
+    clicked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "network"], name="share_clicks")]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.clicked_at:%Y-%m-%d %H:%M}"
+
+
+class CampaignCounts(models.Model):
+    """Public counts, rebuilt from the rows by the worker; pages read only this row."""
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="counts"
+    )
+    joined = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    countries = models.PositiveIntegerField(default=0)
+    # {"AZ": [joined, confirmed], ...}
+    by_country = models.JSONField(default=dict)
+    # {"x": clicks, ...}
+    share_clicks = models.JSONField(default=dict)
+    # The newest supporter change these counts include; newer changes make them stale.
+    source_changed_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "campaign counts"
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.joined} joined"
+
+
+class MailJob(models.Model):
+    """An email to send, written in the same transaction as the row it is about (an outbox).
+
+    The worker claims due jobs, sends them and retries with growing delays, so a mail server
+    that is down delays mail and loses none.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("Confirm your support")
+        MY_DATA = "my_data", _("Your data")
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="mail_jobs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.supporter_id} ({self.status})"

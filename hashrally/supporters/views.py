@@ -1,0 +1,327 @@
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
+from django_ratelimit.decorators import ratelimit
+
+from hashrally.campaigns import pages
+from hashrally.campaigns.models import Campaign
+from hashrally.supporters import actions, counts, crypto, links, pow
+from hashrally.supporters.forms import JoinForm, ProofForm, network_of_post
+from hashrally.supporters.models import Supporter
+
+COOKIE_SALT = "hashrally.supporter"
+
+
+def _cookie_name(campaign: Campaign) -> str:
+    return f"hr_joined_{campaign.pk}"
+
+
+def _live(slug: str) -> Campaign:
+    campaign = (
+        Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE)
+        .prefetch_related("texts")
+        .first()
+    )
+    if campaign is None:
+        raise Http404(_("This campaign does not exist or no longer takes supporters."))
+    return campaign
+
+
+def _text(campaign: Campaign, request: HttpRequest) -> object:
+    language = pages.pick_language(
+        [t.language for t in campaign.texts.all()],
+        request.GET.get("lang", ""),
+        translation.get_language(),
+        campaign.default_language,
+    )
+    return pages.text_in(campaign, language)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    value = request.META.get(settings.RATELIMIT_IP_META_KEY, "") or ""
+    return str(value).split(",")[0].strip()
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(
+        request,
+        "supporters/problem.html",
+        {"message": _("Too many attempts from your network. Please wait a while and try again.")},
+        status=429,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(
+        request,
+        "supporters/problem.html",
+        {
+            "message": _(
+                "Your form had expired or was sent from somewhere else. Please open the page "
+                "again and send it once more."
+            )
+        },
+        status=403,
+    )
+
+
+def _join_context(campaign: Campaign, form: JoinForm, request: HttpRequest) -> dict[str, object]:
+    return {
+        "campaign": campaign,
+        "text": _text(campaign, request),
+        "form": form,
+        "handle_fields": [form[name] for name in form.fields if name.startswith("handle_")],
+        "handle_errors": any(form.errors.get(n) for n in form.fields if n.startswith("handle_")),
+        "altcha_url": reverse("supporters:altcha", args=[campaign.slug]),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda group, request: settings.HASHRALLY_JOIN_RATE, method="POST")
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _live(slug)
+    if request.method == "POST":
+        form = JoinForm(request.POST, campaign=campaign)
+        if form.is_bot:
+            # Bots get the same answer as people and learn nothing; nothing is stored.
+            return HttpResponseRedirect(reverse("supporters:thanks", args=[slug]), status=303)
+        if form.is_valid():
+            result = actions.do_join(
+                campaign,
+                form.cleaned_data,
+                language=translation.get_language(),
+                client_ip=_client_ip(request),
+            )
+            response = HttpResponseRedirect(reverse("supporters:thanks", args=[slug]), status=303)
+            response.set_signed_cookie(
+                _cookie_name(campaign),
+                str(result.supporter.public_id),
+                salt=COOKIE_SALT,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+        status = 400
+    else:
+        form = JoinForm(campaign=campaign, initial={"ref": request.GET.get("ref", "")[:16]})
+        status = 200
+    template = (
+        "supporters/join_fragment.html" if request.GET.get("fragment") else "supporters/join.html"
+    )
+    return render(request, template, _join_context(campaign, form, request), status=status)
+
+
+def _supporter_from_cookie(request: HttpRequest, campaign: Campaign) -> Supporter | None:
+    public_id = request.get_signed_cookie(_cookie_name(campaign), default=None, salt=COOKIE_SALT)
+    if not public_id:
+        return None
+    return Supporter.objects.filter(campaign=campaign, public_id=public_id).first()
+
+
+@require_GET
+@never_cache
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _live(slug)
+    supporter = _supporter_from_cookie(request, campaign)
+    campaign_url = (
+        links.site_url() + campaign.get_absolute_url()
+        if settings.SITE_URL
+        else (request.build_absolute_uri(campaign.get_absolute_url()))
+    )
+    context = {
+        "campaign": campaign,
+        "text": _text(campaign, request),
+        "supporter": supporter,
+        "referral_url": f"{campaign_url}?ref={supporter.ref_code}" if supporter else "",
+        "awaiting_confirmation": bool(
+            supporter and supporter.email_hash and not supporter.confirmed
+        ),
+        "proof_form": ProofForm(),
+        "proofs": list(supporter.proofs.all()) if supporter else [],
+    }
+    return render(request, "supporters/thanks.html", context)
+
+
+@require_POST
+def proof(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _live(slug)
+    supporter = _supporter_from_cookie(request, campaign)
+    if supporter is None:
+        return render(
+            request,
+            "supporters/problem.html",
+            {"message": _("Join the campaign first; then you can add the link to your post.")},
+            status=400,
+        )
+    form = ProofForm(request.POST)
+    if not form.is_valid():
+        context = {
+            "campaign": campaign,
+            "text": _text(campaign, request),
+            "supporter": supporter,
+            "proof_form": form,
+            "proofs": list(supporter.proofs.all()),
+        }
+        return render(request, "supporters/thanks.html", context, status=400)
+    url = form.cleaned_data["url"]
+    actions.do_add_proof(supporter, network_of_post(url) or "", url)
+    return HttpResponseRedirect(reverse("supporters:thanks", args=[slug]) + "#proof", status=303)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    supporter = links.read_token(token, links.CONFIRM, links.confirm_max_age())
+    if supporter is None or supporter.campaign.slug != slug:
+        return render(
+            request,
+            "supporters/problem.html",
+            {"message": _("This confirmation link is not valid or has expired.")},
+            status=400,
+        )
+    # A GET only shows the button: mail scanners open links, and must not confirm for anyone.
+    confirmed = supporter.confirmed
+    if request.method == "POST":
+        actions.do_confirm(supporter)
+        confirmed = True
+    return render(
+        request,
+        "supporters/confirm.html",
+        {
+            "campaign": supporter.campaign,
+            "text": _text(supporter.campaign, request),
+            "confirmed": confirmed,
+        },
+    )
+
+
+def _counts_payload(campaign: Campaign) -> dict[str, object]:
+    row = getattr(campaign, "counts", None)
+    progress = counts.progress(campaign, row)
+    return {
+        "campaign": campaign.slug,
+        "joined": progress.joined,
+        "confirmed": progress.confirmed,
+        "verified": None,
+        "countries": progress.countries,
+        "goal": progress.goal,
+        "goal_is_organisers": campaign.goal is not None,
+        "by_country": {
+            code: {"joined": j, "confirmed": c}
+            for code, (j, c) in (row.by_country.items() if row else [])
+        },
+        "updated_at": progress.updated_at.isoformat() if progress.updated_at else None,
+    }
+
+
+@require_GET
+def counts_json(request: HttpRequest, slug: str) -> HttpResponse:
+    key = f"counts.json:{slug}"
+    body = cache.get(key)
+    if body is None:
+        campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
+        if campaign is None:
+            raise Http404("No such campaign")
+        body = json.dumps(_counts_payload(campaign), ensure_ascii=False)
+        cache.set(key, body, settings.HASHRALLY_PAGE_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@never_cache
+def altcha_challenge(request: HttpRequest, slug: str) -> JsonResponse:
+    _live(slug)
+    return JsonResponse(pow.new_challenge())
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda group, request: settings.HASHRALLY_JOIN_RATE, method="POST")
+def request_my_data(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = pages.public_campaigns().filter(slug=slug).prefetch_related("texts").first()
+    if campaign is None:
+        raise Http404("No such campaign")
+    sent = False
+    error = ""
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip()
+        if "@" not in email or len(email) > 254:
+            error = _("Enter the email address you joined with.")
+        else:
+            actions.do_request_my_data(campaign, email)
+            sent = True
+    return render(
+        request,
+        "supporters/request_my_data.html",
+        {"campaign": campaign, "text": _text(campaign, request), "sent": sent, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _mine(token: str) -> Supporter:
+    supporter = links.read_token(token, links.MY_DATA, links.MY_DATA_AGE)
+    if supporter is None:
+        raise Http404(_("This link is not valid or has expired. Ask for a new one."))
+    return supporter
+
+
+def supporter_data(supporter: Supporter) -> dict[str, object]:
+    """Everything stored about one supporter, decrypted, for them alone."""
+    return {
+        "campaign": supporter.campaign.slug,
+        "joined_at": supporter.created_at.isoformat(),
+        "country": supporter.country,
+        "country_name": str(countries.name(supporter.country)),
+        "display_name": supporter.display_name,
+        "show_name": supporter.show_name,
+        "email": crypto.decrypt(supporter.email_encrypted),
+        "contact_ok": supporter.contact_ok,
+        "confirmed_at": supporter.confirmed_at.isoformat() if supporter.confirmed_at else None,
+        "handles": {h.network: crypto.decrypt(h.handle_encrypted) for h in supporter.handles.all()},
+        "proofs_of_post": [p.url for p in supporter.proofs.all()],
+        "referral_code": supporter.ref_code,
+        "language": supporter.language,
+        "consent_version": supporter.consent_version,
+        "consented_at": supporter.consented_at.isoformat(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def my_data(request: HttpRequest, token: str) -> HttpResponse:
+    supporter = _mine(token)
+    if request.method == "POST" and request.POST.get("erase") == "yes":
+        campaign = supporter.campaign
+        actions.do_erase(supporter)
+        return render(request, "supporters/erased.html", {"campaign": campaign})
+    if request.GET.get("download"):
+        response = JsonResponse(
+            supporter_data(supporter), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+        response["Content-Disposition"] = 'attachment; filename="my-hashrally-data.json"'
+        return response
+    return render(
+        request,
+        "supporters/my_data.html",
+        {"supporter": supporter, "data": supporter_data(supporter), "token": token},
+    )

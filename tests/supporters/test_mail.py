@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from hashrally.campaigns.models import Campaign
+from hashrally.supporters.mail import send_due_mail
+from hashrally.supporters.models import MailJob, Supporter
+from tests.supporters.conftest import SLUG, join
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp_settings(settings: Any, smtp_port: int) -> Any:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.SITE_URL = "http://campaign.test"
+    return settings
+
+
+@pytest.fixture
+def inbox(smtp_settings: Any, smtp_port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+def link_in(message: Any, pattern: str) -> str:
+    found = re.search(pattern, message.get_content())
+    assert found, message.get_content()
+    return found.group(0).removeprefix("http://campaign.test")
+
+
+def test_it_mails_a_link_that_confirms(client: Client, campaign: Campaign, inbox: Inbox) -> None:
+    join(client, email="me@example.org", country="AZ")
+    assert send_due_mail() == (1, 0)
+    (message,) = inbox.messages
+    assert message["To"] == "me@example.org"
+    assert "Khojaly" in message["Subject"]
+    confirm = link_in(message, r"http://campaign\.test/c/[\w-]+/confirm/\S+")
+
+    # Opening the link (as mail scanners do) shows a button and confirms nothing.
+    page = client.get(confirm)
+    assert page.status_code == 200
+    assert Supporter.objects.get().confirmed_at is None
+    assert client.post(confirm).status_code == 200
+    assert Supporter.objects.get().confirmed_at is not None
+    assert MailJob.objects.get().status == "sent"
+
+
+def test_it_writes_in_the_supporters_language(
+    client: Client, campaign: Campaign, inbox: Inbox
+) -> None:
+    client.post(
+        f"/c/{SLUG}/join?lang=ru", {"country": "AZ", "consent": "on", "email": "ru@example.org"}
+    )
+    send_due_mail()
+    assert re.search("[А-Яа-я]", inbox.messages[0].get_content())
+
+
+def test_it_keeps_mail_when_the_server_is_down(
+    client: Client, campaign: Campaign, smtp_settings: Any, smtp_port: int
+) -> None:
+    join(client, email="later@example.org")
+    assert send_due_mail() == (0, 1)
+    job = MailJob.objects.get()
+    assert (job.status, job.attempts) == ("pending", 1)
+    assert "Connection refused" in job.last_error or "Errno" in job.last_error
+    # Not due yet: the worker waits before trying again.
+    assert send_due_mail() == (0, 0)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        assert send_due_mail(now=timezone.now() + dt.timedelta(minutes=5)) == (1, 0)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    assert MailJob.objects.get().status == "sent"
+
+
+def test_it_gives_up_after_the_last_attempt(
+    client: Client, campaign: Campaign, smtp_settings: Any
+) -> None:
+    smtp_settings.HASHRALLY_MAIL_MAX_ATTEMPTS = 2
+    join(client, email="never@example.org")
+    now = timezone.now()
+    send_due_mail(now=now)
+    send_due_mail(now=now + dt.timedelta(hours=2))
+    assert MailJob.objects.get().status == "failed"
+
+
+def test_it_lets_supporters_download_and_erase_their_data(
+    client: Client, campaign: Campaign, inbox: Inbox
+) -> None:
+    join(client, email="mine@example.org", display_name="Mine", handle_bluesky="mine.bsky.social")
+    send_due_mail()
+    inbox.messages.clear()
+
+    response = client.post(f"/c/{SLUG}/my-data", {"email": "MINE@example.org"})
+    assert response.status_code == 200
+    unknown = client.post(f"/c/{SLUG}/my-data", {"email": "nobody@example.org"})
+    assert unknown.content == response.content  # nobody learns who joined
+    send_due_mail()
+    (message,) = inbox.messages
+    mine = link_in(message, r"http://campaign\.test/me/\S+")
+
+    data = client.get(mine + "?download=1").json()
+    assert data["email"] == "mine@example.org"
+    assert data["handles"] == {"bluesky": "mine.bsky.social"}
+    assert data["display_name"] == "Mine"
+
+    assert client.post(mine, {"erase": "yes"}).status_code == 200
+    assert not Supporter.objects.exists()
+    assert client.get(mine).status_code == 404
+
+
+def test_it_refuses_forged_links(client: Client, campaign: Campaign) -> None:
+    assert client.get(f"/c/{SLUG}/confirm/forged").status_code == 400
+    assert client.get("/me/forged").status_code == 404
+
+
+def test_it_runs_one_worker_round_from_the_command_line(
+    client: Client, campaign: Campaign, inbox: Inbox
+) -> None:
+    join(client, email="cmd@example.org")
+    call_command("worker", "--once")
+    assert len(inbox.messages) == 1
+    assert campaign.__class__.objects.get(pk=campaign.pk).counts.joined == 1
