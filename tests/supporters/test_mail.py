@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from typing import Any
@@ -16,6 +15,7 @@ from django.utils import timezone
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.mail import send_due_mail
 from hashrally.supporters.models import MailJob, Supporter
+from tests.conftest import free_port
 from tests.supporters.conftest import SLUG, join
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +28,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,101 @@
+"""Rate limits hold across worker processes when they share Redis (production servers)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection
+
+from tests.conftest import ROOT, free_port
+from tests.supporters.conftest import JOIN
+
+REDIS_URL = os.environ.get("HASHRALLY_TEST_REDIS_URL", "")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="set HASHRALLY_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/14)"
+)
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def server(transactional_db: None, examples: list[str], tmp_path: Path) -> Iterator[str]:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "HASHRALLY_REDIS_URL": REDIS_URL,
+        "HASHRALLY_RATELIMIT": "1",
+        "HASHRALLY_JOIN_RATE": "3/h",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "hashrally.wsgi:application",
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=(tmp_path / "gunicorn.log").open("w"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail((tmp_path / "gunicorn.log").read_text())
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def test_it_limits_joins_across_worker_processes(server: str) -> None:
+    first = httpx.get(server + JOIN)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first.text)
+    assert token
+    statuses = []
+    for number in range(6):
+        # A new connection each time, so the requests spread over the worker processes.
+        response = httpx.post(
+            server + JOIN,
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "country": "AZ",
+                "consent": "on",
+                "display_name": f"p{number}",
+            },
+            cookies=dict(first.cookies),
+            headers={"Connection": "close"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [303, 303, 303, 429, 429, 429]
