@@ -14,6 +14,8 @@ from hashrally.supporters.models import Supporter
 CONFIRM = "hashrally.confirm"
 MY_DATA = "hashrally.my-data"
 MY_DATA_AGE = dt.timedelta(days=2)
+# The data link inside the confirmation mail lives as long as the confirmation link beside it.
+MY_DATA_LONG = "hashrally.my-data-long"
 
 
 def site_url() -> str:
@@ -37,8 +39,14 @@ def confirm_url(supporter: Supporter) -> str:
     return site_url() + reverse("supporters:confirm", args=[supporter.campaign.slug, token])
 
 
-def my_data_url(supporter: Supporter) -> str:
-    return site_url() + reverse("supporters:my_data", args=[make_token(supporter, MY_DATA)])
+def my_data_url(supporter: Supporter, purpose: str = MY_DATA) -> str:
+    return site_url() + reverse("supporters:my_data", args=[make_token(supporter, purpose)])
+
+
+def read_my_data_token(token: str) -> Supporter | None:
+    return read_token(token, MY_DATA, MY_DATA_AGE) or read_token(
+        token, MY_DATA_LONG, confirm_max_age()
+    )
 
 
 def confirm_max_age() -> dt.timedelta:

@@ -53,7 +53,9 @@ def build_message(job: MailJob) -> EmailMessage:
         context = {
             "title": text.title if text else campaign.slug,
             "confirm_url": links.confirm_url(supporter),
-            "my_data_url": links.my_data_url(supporter),
+            "my_data_url": links.my_data_url(
+                supporter, links.MY_DATA_LONG if job.kind == MailJob.Kind.CONFIRM else links.MY_DATA
+            ),
             "campaign_url": links.site_url() + campaign.get_absolute_url(),
         }
         subject = render_to_string(f"supporters/mail/{job.kind}_subject.txt", context).strip()

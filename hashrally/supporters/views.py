@@ -279,7 +279,7 @@ def request_my_data(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _mine(token: str) -> Supporter:
-    supporter = links.read_token(token, links.MY_DATA, links.MY_DATA_AGE)
+    supporter = links.read_my_data_token(token)
     if supporter is None:
         raise Http404(_("This link is not valid or has expired. Ask for a new one."))
     return supporter

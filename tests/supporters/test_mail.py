@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+from unittest import mock
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from typing import Any
@@ -144,6 +146,21 @@ def test_it_lets_supporters_download_and_erase_their_data(
     assert client.post(mine, {"erase": "yes"}).status_code == 200
     assert not Supporter.objects.exists()
     assert client.get(mine).status_code == 404
+
+
+def test_it_expires_data_links(client: Client, campaign: Campaign, inbox: Inbox) -> None:
+    join(client, email="exp@example.org")
+    send_due_mail()
+    from_confirmation = link_in(inbox.messages[0], r"http://campaign\.test/me/\S+")
+    client.post(f"/c/{SLUG}/my-data", {"email": "exp@example.org"})
+    send_due_mail()
+    requested = link_in(inbox.messages[1], r"http://campaign\.test/me/\S+")
+    in_three_days = time.time() + 3 * 24 * 3600
+    with mock.patch("time.time", return_value=in_three_days):
+        assert client.get(requested).status_code == 404
+        assert client.get(from_confirmation).status_code == 200
+    with mock.patch("time.time", return_value=time.time() + 31 * 24 * 3600):
+        assert client.get(from_confirmation).status_code == 404
 
 
 def test_it_refuses_forged_links(client: Client, campaign: Campaign) -> None:
