@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from unittest import mock
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from typing import Any
+from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
