@@ -21,7 +21,8 @@ from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
 from hashrally.campaigns import pages
-from hashrally.campaigns.models import Campaign
+from hashrally.campaigns.models import Campaign, CampaignText
+from hashrally.campaigns.views import composer_context
 from hashrally.supporters import actions, counts, crypto, links, pow
 from hashrally.supporters.forms import JoinForm, ProofForm, network_of_post
 from hashrally.supporters.models import Supporter
@@ -44,14 +45,17 @@ def _live(slug: str) -> Campaign:
     return campaign
 
 
-def _text(campaign: Campaign, request: HttpRequest) -> object:
+def _text(campaign: Campaign, request: HttpRequest) -> CampaignText:
     language = pages.pick_language(
         [t.language for t in campaign.texts.all()],
         request.GET.get("lang", ""),
         translation.get_language(),
         campaign.default_language,
     )
-    return pages.text_in(campaign, language)
+    text = pages.text_in(campaign, language)
+    if text is None:
+        raise Http404("This campaign has no text yet")
+    return text
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -147,9 +151,11 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
         if settings.SITE_URL
         else (request.build_absolute_uri(campaign.get_absolute_url()))
     )
+    text = _text(campaign, request)
     context = {
         "campaign": campaign,
-        "text": _text(campaign, request),
+        "text": text,
+        **composer_context(request, campaign, text.language),
         "supporter": supporter,
         "referral_url": f"{campaign_url}?ref={supporter.ref_code}" if supporter else "",
         "awaiting_confirmation": bool(
