@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_countries",
     "hashrally.campaigns",
     "hashrally.supporters",
+    "hashrally.listening",
 ]
 
 MIDDLEWARE = [
@@ -199,3 +200,11 @@ HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HASHRALLY_MAX_BODY_BYTES", 64 * 1024)
+
+# Listening. Base URLs are settings so tests point them at local servers and users at a
+# compatible archive. Credentials come from the environment only, never from campaign files.
+HASHRALLY_X_API_URL = env_str("HASHRALLY_X_API_URL", "https://api.x.com/2").rstrip("/")
+HASHRALLY_X_BEARER_TOKEN = env_str("HASHRALLY_X_BEARER_TOKEN", "")
+HASHRALLY_BLUESKY_URL = env_str("HASHRALLY_BLUESKY_URL", "https://bsky.social").rstrip("/")
+HASHRALLY_BLUESKY_HANDLE = env_str("HASHRALLY_BLUESKY_HANDLE", "")
+HASHRALLY_BLUESKY_APP_PASSWORD = env_str("HASHRALLY_BLUESKY_APP_PASSWORD", "")

@@ -53,6 +53,7 @@ def _campaign_fields(spec: CampaignSpec, parent: Campaign | None) -> dict[str, A
         "data_controller": spec.privacy.controller,
         "privacy_contact": spec.privacy.contact,
         "retention_days": spec.privacy.retention_days,
+        "listening": spec.listening.model_dump(mode="json", exclude_defaults=True),
     }
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.tomllines import key_lines, line_of
+from hashrally.listening.config import ListeningSpec
 
 FieldPath = tuple[str | int, ...]
 
@@ -125,6 +126,7 @@ class CampaignSpec(_Strict):
     goal: Annotated[int, Field(ge=1)] | None = None
     proof_of_work: bool = False
     privacy: PrivacySpec = PrivacySpec()
+    listening: ListeningSpec = ListeningSpec()
     texts: dict[Language, TextSpec]
     targets: list[TargetSpec] = []
     endorsements: list[EndorsementSpec] = []

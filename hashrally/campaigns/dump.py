@@ -29,6 +29,7 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
             "contact": campaign.privacy_contact,
             "retention_days": campaign.retention_days,
         },
+        "listening": campaign.listening,
         "texts": {
             text.language: {
                 "title": text.title,
@@ -79,7 +80,7 @@ def _prune(value: Any) -> Any:
 def dump_campaign(campaign: Campaign) -> str:
     data = _prune(campaign_spec(campaign).model_dump(mode="python"))
     # Keys first, then tables, so the file reads top-down like the example campaigns.
-    tables = ("privacy", "texts", "targets", "endorsements")
+    tables = ("privacy", "listening", "texts", "targets", "endorsements")
     ordered = {k: data[k] for k in data if k not in tables}
     for key in tables:
         if key in data:

@@ -1,0 +1,222 @@
+"""Files people already have: twarc2 JSONL, CSV, Mastodon status JSON, Bluesky post-view JSON.
+
+Each reader yields (where, raw bytes, page or problem, checkpoint) one line or batch at a time,
+so memory stays flat however large the file, and a run resumes from the byte offset (JSON lines)
+or row (CSV) of its last committed checkpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hashrally.listening.normalise import bluesky, mastodon
+from hashrally.listening.normalise import x as x_normaliser
+from hashrally.listening.pipeline import Chunk
+from hashrally.listening.records import (
+    Page,
+    PostRecord,
+    fold_handle,
+    hashtags_in,
+    links_in,
+    mentions_in,
+    parse_time,
+)
+
+FORMATS = ("twarc2", "csv", "mastodon", "bluesky")
+CSV_BATCH = 1000
+
+
+def file_key(path: Path) -> str:
+    """Same path, size and first megabyte: the same file, so an unfinished import resumes."""
+    with path.open("rb") as handle:
+        head = hashlib.sha256(handle.read(1 << 20)).hexdigest()[:16]
+    return f"{path.resolve()}|{path.stat().st_size}|{head}"
+
+
+def _json_lines(
+    path: Path, checkpoint: dict[str, Any], normalise: Callable[[Any], Page]
+) -> Iterator[Chunk]:
+    offset = int(checkpoint.get("offset", 0))
+    line_no = int(checkpoint.get("line", 0))
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        for line in handle:
+            offset += len(line)
+            line_no += 1
+            where = f"{path.name}:{line_no}"
+            mark = {"offset": offset, "line": line_no}
+            stripped = line.strip()
+            if not stripped:
+                continue
+            try:
+                page = normalise(orjson.loads(stripped))
+            except orjson.JSONDecodeError as exc:
+                yield Chunk(where, stripped, None, f"not JSON: {exc}", mark, offset)
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                yield Chunk(where, stripped, None, f"not the expected shape: {exc!r}", mark, offset)
+                continue
+            if page.api_error:
+                yield Chunk(
+                    where, stripped, None, f"API error object: {page.api_error}", mark, offset
+                )
+                continue
+            yield Chunk(where, stripped, page, "", mark, offset)
+
+
+def _network_of(url: str) -> str:
+    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+    if host.endswith(("x.com", "twitter.com")):
+        return "x"
+    if host.endswith("bsky.app"):
+        return "bluesky"
+    return "mastodon"
+
+
+def csv_row(row: dict[str, str]) -> PostRecord:
+    """At least url, author, text, created; id, network, language and counts when present."""
+    missing = [c for c in ("url", "author", "text", "created") if not (row.get(c) or "").strip()]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    url = row["url"].strip()
+    text = row["text"]
+    network = (row.get("network") or "").strip().lower() or _network_of(url)
+    post_id = (row.get("id") or "").strip() or url.rstrip("/").rsplit("/", 1)[-1]
+    created = parse_time(row["created"].strip())
+    if created is None:
+        raise ValueError(f"created is not an ISO 8601 time: {row['created']!r}")
+    author = row["author"].strip()
+
+    def count(name: str) -> int | None:
+        value = (row.get(name) or "").strip()
+        return int(value) if value.isdigit() else None
+
+    return PostRecord(
+        network=network,
+        post_id=post_id,
+        author_id=fold_handle(author),
+        author_handle=author.removeprefix("@"),
+        url=url,
+        text=text,
+        language=(row.get("language") or "").strip(),
+        created_at=created,
+        likes=count("likes"),
+        reposts=count("reposts"),
+        replies=count("replies"),
+        quotes=count("quotes"),
+        views=count("views"),
+        hashtags=hashtags_in(text),
+        mentions=mentions_in(text),
+        links=links_in(text),
+    )
+
+
+class _CountingReader(io.RawIOBase):
+    """Lets the progress bar follow a CSV file read through the text layer."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self.raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.consumed += len(data)
+        return len(data)
+
+
+def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+    skip = int(checkpoint.get("row", 0))
+    with path.open("rb") as binary:
+        counter = _CountingReader(binary)
+        text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(text)
+        if not reader.fieldnames or not {"url", "author", "text", "created"} <= set(
+            reader.fieldnames
+        ):
+            yield Chunk(
+                f"{path.name}:1",
+                b"",
+                None,
+                f"the header must name url, author, text and created; it has {reader.fieldnames}",
+                {"row": 0},
+                path.stat().st_size,
+                fatal=True,
+            )
+            return
+        batch: list[PostRecord] = []
+        raw_rows: list[dict[str, str]] = []
+        row_no = 0
+        for row in reader:
+            row_no += 1
+            if row_no <= skip:
+                continue
+            try:
+                batch.append(csv_row(row))
+                raw_rows.append(row)
+            except ValueError as exc:
+                yield Chunk(
+                    f"{path.name}:{row_no + 1}",
+                    orjson.dumps(row),
+                    None,
+                    str(exc),
+                    {"row": row_no},
+                    counter.consumed,
+                )
+                continue
+            if len(batch) >= CSV_BATCH:
+                yield Chunk(
+                    f"{path.name}:rows up to {row_no}",
+                    orjson.dumps(raw_rows),
+                    Page(posts=batch),
+                    "",
+                    {"row": row_no},
+                    counter.consumed,
+                )
+                batch, raw_rows = [], []
+        if batch:
+            yield Chunk(
+                f"{path.name}:rows up to {row_no}",
+                orjson.dumps(raw_rows),
+                Page(posts=batch),
+                "",
+                {"row": row_no},
+                counter.consumed,
+            )
+
+
+def _mastodon(data: Any) -> Page:
+    return mastodon.normalise_statuses(data if isinstance(data, list) else [data])
+
+
+def _bluesky(data: Any) -> Page:
+    if isinstance(data, dict) and "posts" in data:
+        return bluesky.normalise_posts(data["posts"])
+    return bluesky.normalise_posts(data if isinstance(data, list) else [data])
+
+
+def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+    if fmt == "twarc2":
+        return _json_lines(path, checkpoint, x_normaliser.normalise_page)
+    if fmt == "csv":
+        return _csv(path, checkpoint)
+    if fmt == "mastodon":
+        return _json_lines(path, checkpoint, _mastodon)
+    if fmt == "bluesky":
+        return _json_lines(path, checkpoint, _bluesky)
+    raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+
+
+def size_of(path: Path) -> int:
+    return os.path.getsize(path)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import httpx
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from hashrally.campaigns.models import Campaign
+from hashrally.listening import runs
+from hashrally.listening.config import LISTENING_NETWORKS, listening_for
+from hashrally.listening.connectors import CONNECTORS, MissingCredentials
+from hashrally.listening.fetch import Fetcher, FetchError
+from hashrally.listening.models import CollectionRun
+from hashrally.listening.pipeline import StopRun, consume
+from hashrally.listening.records import parse_time
+
+
+def _moment(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    moment = parse_time(value if "T" in value else f"{value}T00:00:00Z")
+    if moment is None:
+        raise CommandError(f"--{name} must be a date or an ISO 8601 time, such as 2022-02-23")
+    return moment
+
+
+class Command(BaseCommand):
+    help = "Collect the campaign's public posts from X, Mastodon and Bluesky (read only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", metavar="SLUG")
+        parser.add_argument("--network", choices=LISTENING_NETWORKS, action="append")
+        parser.add_argument("--since", help="date or ISO time (default: the campaign's)")
+        parser.add_argument("--until", help="date or ISO time (default: now)")
+        parser.add_argument("--json", action="store_true", help="print each run's summary as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        campaign = Campaign.objects.filter(slug=options["slug"]).first()
+        if campaign is None:
+            raise CommandError(f"no campaign with slug {options['slug']!r}")
+        listening = listening_for(campaign)
+        since = _moment(options.get("since"), "since") or listening.since
+        until = _moment(options.get("until"), "until") or listening.until
+        networks = options.get("network") or list(listening.networks)
+        failed = []
+        for network in networks:
+            connector = CONNECTORS[network]
+            try:
+                connector.check_credentials()
+            except MissingCredentials as exc:
+                raise CommandError(str(exc)) from None
+            run = runs.start_or_resume(
+                campaign,
+                network,
+                connector.run_key(listening, since, until),
+                since=since,
+                until=until,
+            )
+            progress = tqdm(desc=f"collect {network}", unit=" posts", file=sys.stderr, disable=None)
+            with httpx.Client(timeout=30, follow_redirects=True) as client:
+                fetcher = Fetcher(client=client)
+                try:
+                    status, reason = consume(
+                        run,
+                        connector.chunks(
+                            listening, run.checkpoint, fetcher=fetcher, since=since, until=until
+                        ),
+                        listening,
+                        on_progress=lambda chunk: progress.update(
+                            len(chunk.page.posts) if chunk.page else 0
+                        ),
+                    )
+                except StopRun as exc:
+                    status, reason = CollectionRun.Status.STOPPED, str(exc)
+                except FetchError as exc:
+                    status, reason = CollectionRun.Status.FAILED, str(exc)
+                except KeyboardInterrupt:
+                    status, reason = (
+                        CollectionRun.Status.STOPPED,
+                        "interrupted; run again to resume",
+                    )
+                finally:
+                    progress.close()
+            run = runs.finish(run, status, reason)
+            if options["json"]:
+                self.stdout.write(
+                    json.dumps({"network": network, **run.summary(), "stop_reason": reason})
+                )
+            else:
+                self.stdout.write(
+                    f"{network}: read {run.read}, new {run.new}, updated {run.updated}, "
+                    f"duplicates {run.duplicates}, errors {run.errors} ({reason})"
+                )
+            if status == CollectionRun.Status.FAILED:
+                failed.append(f"{network}: {reason}")
+        if failed:
+            raise CommandError("; ".join(failed))

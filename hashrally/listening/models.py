@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.db import models
+
+from hashrally.campaigns.models import Campaign
+
+
+class CollectionRun(models.Model):
+    """One collection or import: what was asked, how far it got, and what it found.
+
+    The checkpoint is written in the same transaction as the posts of each page, so a run that is
+    killed resumes from the last page it committed.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        STOPPED = "stopped"  # stopped on purpose: budget reached, Ctrl-C
+        FAILED = "failed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
+    source = models.CharField(max_length=40)  # "x", "mastodon", "import:twarc2", ...
+    # What identifies "the same run" when it is started again: a query and window, or a file.
+    key = models.CharField(max_length=500)
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    checkpoint = models.JSONField(default=dict, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    read = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    stop_reason = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["campaign", "source", "key", "status"], name="run_resume")]
+
+    def __str__(self) -> str:
+        return f"{self.source} run {self.pk} ({self.status})"
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "new": self.new,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+        }
+
+
+class Author(models.Model):
+    network = models.CharField(max_length=20)
+    author_id = models.CharField(max_length=200)
+    handle = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    followers = models.BigIntegerField(null=True, blank=True)
+    following = models.BigIntegerField(null=True, blank=True)
+    posts_count = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    bot_label = models.BooleanField(null=True, blank=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "author_id"], name="one_author_per_network")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.handle or self.author_id}"
+
+
+class Post(models.Model):
+    """A public post, stored once per (network, post id) however often it is fetched."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original"
+        REPOST = "repost"
+        REPLY = "reply"
+        QUOTE = "quote"
+
+    network = models.CharField(max_length=20)
+    post_id = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    # The author by the network's id, not a foreign key: posts and authors arrive in any order.
+    author_id = models.CharField(max_length=200)
+    author_handle = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    language_detected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ORIGINAL)
+    refers_to = models.CharField(max_length=300, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    reposts = models.BigIntegerField(null=True, blank=True)
+    replies = models.BigIntegerField(null=True, blank=True)
+    quotes = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    hashtags = models.JSONField(default=list, blank=True)
+    mentions = models.JSONField(default=list, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    first_run = models.ForeignKey(
+        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_run = models.ForeignKey(
+        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "post_id"], name="one_post_per_network")
+        ]
+        indexes = [models.Index(fields=["network", "author_id"], name="post_author")]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.post_id}"
+
+
+class PostMatch(models.Model):
+    """Which of a campaign's hashtags and targets a post carries."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=20)
+    post_id = models.CharField(max_length=300)
+    hashtags = models.JSONField(default=list, blank=True)
+    targets = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "network", "post_id"], name="one_match_per_campaign_post"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.network}:{self.post_id}"
+
+
+class RawPage(models.Model):
+    """A page or line as the network or file gave it, compressed, with where it came from."""
+
+    run = models.ForeignKey(CollectionRun, on_delete=models.CASCADE, related_name="raw_pages")
+    source = models.CharField(max_length=2000)  # request URL, or "file:line"
+    fetched_at = models.DateTimeField()
+    payload = models.BinaryField()  # zlib-compressed JSON
+
+    def __str__(self) -> str:
+        return self.source[:80]
+
+
+class RunProblem(models.Model):
+    """A page or line that could not be used: recorded with the reason, then skipped."""
+
+    run = models.ForeignKey(CollectionRun, on_delete=models.CASCADE, related_name="problems")
+    where = models.CharField(max_length=2000)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason[:60]}"

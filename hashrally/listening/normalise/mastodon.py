@@ -1,0 +1,113 @@
+"""Mastodon statuses (REST API JSON) to normalised records.
+
+A status is identified by its ActivityPub `uri`, the same on every instance that shows it,
+so the same post seen through several instances is stored once.
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+from hashrally.listening.records import (
+    AuthorRecord,
+    Page,
+    PostRecord,
+    fold_handle,
+    fold_tag,
+    links_in,
+    parse_time,
+    unique,
+)
+
+NETWORK = "mastodon"
+
+
+class _Text(HTMLParser):
+    """Status content is HTML; keep its text, with paragraphs and breaks as newlines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(content: str) -> str:
+    parser = _Text()
+    parser.feed(content or "")
+    return html.unescape("".join(parser.parts)).strip()
+
+
+def acct_of(account: dict[str, Any]) -> str:
+    """user@server, even for local accounts whose `acct` is only "user"."""
+    acct = str(account.get("acct") or account.get("username") or "")
+    if "@" not in acct:
+        host = urlsplit(str(account.get("url") or account.get("uri") or "")).netloc
+        acct = f"{acct}@{host}" if host else acct
+    return acct
+
+
+def author(account: dict[str, Any]) -> AuthorRecord:
+    return AuthorRecord(
+        network=NETWORK,
+        author_id=str(account.get("uri") or account.get("url") or acct_of(account)),
+        handle=acct_of(account),
+        name=str(account.get("display_name") or ""),
+        followers=account.get("followers_count"),
+        following=account.get("following_count"),
+        posts_count=account.get("statuses_count"),
+        created_at=parse_time(account.get("created_at")),
+        description=text_of(str(account.get("note") or "")),
+        bot_label=bool(account["bot"]) if isinstance(account.get("bot"), bool) else None,
+    )
+
+
+def post(status: dict[str, Any]) -> PostRecord:
+    reblog = status.get("reblog")
+    account = status.get("account") or {}
+    text = text_of(str(status.get("content") or ""))
+    kind, refers_to = "original", ""
+    if reblog:
+        kind, refers_to = "repost", str(reblog.get("uri") or "")
+    elif status.get("in_reply_to_id"):
+        kind = "reply"
+    elif status.get("quote"):
+        kind = "quote"
+        quoted = status["quote"].get("quoted_status") or status["quote"]
+        refers_to = str(quoted.get("uri") or "") if isinstance(quoted, dict) else ""
+    mentions = [fold_handle(str(m.get("acct") or "")) for m in status.get("mentions") or []]
+    return PostRecord(
+        network=NETWORK,
+        post_id=str(status["uri"]),
+        author_id=str(account.get("uri") or account.get("url") or acct_of(account)),
+        author_handle=acct_of(account),
+        url=str(status.get("url") or status["uri"]),
+        text=text,
+        language=str(status.get("language") or ""),
+        created_at=parse_time(status.get("created_at")),
+        kind=kind,
+        refers_to=refers_to,
+        likes=status.get("favourites_count"),
+        reposts=status.get("reblogs_count"),
+        replies=status.get("replies_count"),
+        quotes=status.get("quotes_count"),
+        hashtags=unique(fold_tag(str(t.get("name") or "")) for t in status.get("tags") or []),
+        mentions=unique(m for m in mentions if m),
+        links=[u for u in links_in(text) if "/tags/" not in u],
+    )
+
+
+def normalise_statuses(statuses: list[dict[str, Any]]) -> Page:
+    posts = [post(s) for s in statuses]
+    authors = {a.author_id: a for a in (author(s.get("account") or {}) for s in statuses)}
+    return Page(posts=posts, authors=list(authors.values()))

@@ -1,0 +1,107 @@
+"""X API v2 responses (search pages, stream lines, twarc2 JSONL lines) to normalised records.
+
+Pure: a parsed response in, records out. Accepts both the older and the newer metric names
+(retweet_count / repost_count, impression_count / view_count).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hashrally.listening.records import (
+    AuthorRecord,
+    Page,
+    PostRecord,
+    fold_handle,
+    fold_tag,
+    hashtags_in,
+    links_in,
+    mentions_in,
+    parse_time,
+    unique,
+)
+
+NETWORK = "x"
+_KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
+
+
+def _metric(metrics: dict[str, Any], *names: str) -> int | None:
+    for name in names:
+        value = metrics.get(name)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def author(user: dict[str, Any]) -> AuthorRecord:
+    metrics = user.get("public_metrics") or {}
+    return AuthorRecord(
+        network=NETWORK,
+        author_id=str(user["id"]),
+        handle=str(user.get("username") or ""),
+        name=str(user.get("name") or ""),
+        followers=_metric(metrics, "followers_count"),
+        following=_metric(metrics, "following_count"),
+        posts_count=_metric(metrics, "tweet_count", "post_count"),
+        created_at=parse_time(user.get("created_at")),
+        location=str(user.get("location") or ""),
+        description=str(user.get("description") or ""),
+        # X labels automated accounts only in its app; the API has no field for it yet.
+        bot_label=None,
+    )
+
+
+def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
+    entities = tweet.get("entities") or {}
+    text = str(tweet.get("note_tweet", {}).get("text") or tweet.get("text") or "")
+    metrics = tweet.get("public_metrics") or {}
+    kind, refers_to = "original", ""
+    for ref in tweet.get("referenced_tweets") or []:
+        kind, refers_to = _KINDS.get(ref.get("type"), "original"), str(ref.get("id", ""))
+        if kind == "repost":
+            break
+    author_id = str(tweet.get("author_id") or "")
+    handle = usernames.get(author_id, "")
+    tweet_id = str(tweet["id"])
+    hashtags = [fold_tag(h["tag"]) for h in entities.get("hashtags") or [] if h.get("tag")]
+    mentions = [
+        fold_handle(m["username"]) for m in entities.get("mentions") or [] if m.get("username")
+    ]
+    links = [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []]
+    language = str(tweet.get("lang") or "")
+    return PostRecord(
+        network=NETWORK,
+        post_id=tweet_id,
+        author_id=author_id,
+        author_handle=handle,
+        url=f"https://x.com/{handle or 'i'}/status/{tweet_id}",
+        text=text,
+        language="" if language in ("und", "qme", "qht", "zxx") else language,
+        created_at=parse_time(tweet.get("created_at")),
+        kind=kind,
+        refers_to=refers_to,
+        likes=_metric(metrics, "like_count"),
+        reposts=_metric(metrics, "retweet_count", "repost_count"),
+        replies=_metric(metrics, "reply_count"),
+        quotes=_metric(metrics, "quote_count"),
+        views=_metric(metrics, "impression_count", "view_count"),
+        hashtags=unique(hashtags) or hashtags_in(text),
+        mentions=unique(mentions) or mentions_in(text),
+        links=unique(link for link in links if link) or links_in(text),
+    )
+
+
+def normalise_page(page: dict[str, Any]) -> Page:
+    """One API response: `data` (a list, or one post in stream output) plus `includes`."""
+    if "data" not in page and "errors" in page:
+        first = (page["errors"] or [{}])[0]
+        return Page(api_error=str(first.get("detail") or first.get("message") or first)[:500])
+    data = page.get("data") or []
+    tweets = data if isinstance(data, list) else [data]
+    includes = page.get("includes") or {}
+    users = [author(u) for u in includes.get("users") or [] if u.get("id")]
+    usernames = {a.author_id: a.handle for a in users}
+    # Referenced posts come in includes.tweets: they are public posts of the conversation too,
+    # but only the ones the query returned are the campaign's posts.
+    posts = [post(t, usernames) for t in tweets if t.get("id")]
+    return Page(posts=posts, authors=users)

@@ -1,0 +1,98 @@
+"""Normalised posts and authors: what every connector and importer turns its input into."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+import regex
+
+_HASHTAG = regex.compile(r"(?<![\w&])[#＃](\w*\p{L}\w*)")
+_MENTION = regex.compile(r"(?<![\w@])@([\w.\-]+(?:@[\w.\-]+\.\w+)?)")
+_LINK = regex.compile(r"https?://[^\s<>\"']+")
+
+
+def fold_tag(tag: str) -> str:
+    """Hashtags compare case- and form-insensitively: #Xocalı, #XOCALI and #xocalı are one."""
+    return unicodedata.normalize("NFKC", tag.removeprefix("#").removeprefix("＃")).casefold()
+
+
+def fold_handle(handle: str) -> str:
+    return unicodedata.normalize("NFKC", handle.removeprefix("@")).casefold()
+
+
+def hashtags_in(text: str) -> list[str]:
+    return unique(fold_tag(m) for m in _HASHTAG.findall(text))
+
+
+def mentions_in(text: str) -> list[str]:
+    return unique(fold_handle(m).rstrip(".") for m in _MENTION.findall(text))
+
+
+def links_in(text: str) -> list[str]:
+    return unique(m.rstrip(".,;:!?)") for m in _LINK.findall(text))
+
+
+def unique(items: object) -> list[str]:
+    return list(dict.fromkeys(items))  # type: ignore[call-overload]
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+@dataclass
+class AuthorRecord:
+    network: str
+    author_id: str
+    handle: str = ""
+    name: str = ""
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    created_at: dt.datetime | None = None
+    location: str = ""
+    description: str = ""
+    bot_label: bool | None = None
+
+
+@dataclass
+class PostRecord:
+    network: str
+    post_id: str
+    author_id: str
+    url: str = ""
+    author_handle: str = ""
+    text: str = ""
+    language: str = ""
+    language_detected: bool = False
+    created_at: dt.datetime | None = None
+    kind: str = "original"
+    refers_to: str = ""
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    views: int | None = None
+    hashtags: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """What one page of a network's answer, or one line of a file, yields."""
+
+    posts: list[PostRecord] = field(default_factory=list)
+    authors: list[AuthorRecord] = field(default_factory=list)
+    # A line or page that is an error object from the API rather than data.
+    api_error: str = ""
