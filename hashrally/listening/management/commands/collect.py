@@ -69,7 +69,7 @@ class Command(BaseCommand):
                             listening, run.checkpoint, fetcher=fetcher, since=since, until=until
                         ),
                         listening,
-                        on_progress=lambda chunk: progress.update(
+                        on_progress=lambda chunk, bar=progress: bar.update(
                             len(chunk.page.posts) if chunk.page else 0
                         ),
                     )
