@@ -13,22 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, subprocess_database_url
 from tests.supporters.conftest import JOIN
 
 REDIS_URL = os.environ.get("HASHRALLY_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="set HASHRALLY_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/14)"
 )
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def server(transactional_db: None, examples: list[str], tmp_path: Path) -> Itera
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "HASHRALLY_REDIS_URL": REDIS_URL,
         "HASHRALLY_RATELIMIT": "1",
         "HASHRALLY_JOIN_RATE": "3/h",

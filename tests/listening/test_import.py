@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import orjson
+import pytest
+from django.core.management import CommandError, call_command
+
+from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
+from tests.conftest import ROOT, subprocess_database_url
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+SLUG = "recognize-to-reconcile"
+pytestmark = pytest.mark.django_db
+
+
+def run_import(path: Path | str, fmt: str) -> dict[str, int]:
+    out = StringIO()
+    call_command("import", SLUG, str(path), "--format", fmt, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_it_imports_twarc2_jsonl(examples: list[str]) -> None:
+    summary = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    assert summary == {"read": 100, "new": 100, "updated": 0, "duplicates": 0, "errors": 0}
+    assert Post.objects.filter(network="x").count() == 100
+    assert Author.objects.filter(network="x").count() >= 90
+    post = Post.objects.exclude(reposts=None).first()
+    assert post is not None and post.url.startswith("https://x.com/")
+    assert RawPage.objects.count() == 1
+    run = CollectionRun.objects.get()
+    assert (run.status, run.source) == ("finished", "import:twarc2")
+
+
+def test_it_counts_and_skips_broken_lines(examples: list[str]) -> None:
+    summary = run_import(FIXTURES / "x" / "streaming_output_with_error.jsonl", "twarc2")
+    assert summary["read"] == 7 and summary["errors"] == 1
+    problem = RunProblem.objects.get()
+    assert problem.where.endswith(":8") and "not JSON" in problem.reason
+
+
+def test_it_counts_api_error_lines(examples: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "with_errors.jsonl"
+    good = (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip()
+    error = orjson.dumps({"errors": [{"title": "Too Many Requests", "detail": "Rate limit"}]})
+    path.write_bytes(b"\n".join([error, good, b"{not json", error]) + b"\n")
+    summary = run_import(path, "twarc2")
+    assert (summary["read"], summary["errors"]) == (1, 3)
+    assert RunProblem.objects.filter(reason__contains="API error object").count() == 2
+
+
+def test_it_stores_a_post_once_however_often_it_comes(examples: list[str], tmp_path: Path) -> None:
+    line = (FIXTURES / "x" / "kpop.jsonl").read_bytes().strip()
+    path = tmp_path / "twice.jsonl"
+    path.write_bytes(line + b"\n" + line + b"\n")
+    summary = run_import(path, "twarc2")
+    assert summary["new"] == summary["duplicates"] == summary["read"] // 2
+    again = run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
+    assert again["updated"] == again["read"] and again["new"] == 0
+    assert Post.objects.count() == summary["new"]
+
+
+def test_it_matches_the_campaigns_hashtags_and_targets(examples: list[str], tmp_path: Path) -> None:
+    page = {
+        "data": [
+            {
+                "id": "1",
+                "text": "#xocalı #RecognizeToReconcile @NikolPashinyan please",
+                "author_id": "9",
+                "created_at": "2022-02-24T10:00:00.000Z",
+                "lang": "en",
+                "entities": {
+                    "hashtags": [{"tag": "xocalı"}, {"tag": "RecognizeToReconcile"}],
+                    "mentions": [{"username": "NikolPashinyan"}],
+                },
+                "public_metrics": {"repost_count": 3, "like_count": 1, "reply_count": 0},
+            }
+        ],
+        "includes": {"users": [{"id": "9", "username": "someone", "name": "S"}]},
+    }
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(orjson.dumps(page) + b"\n")
+    run_import(path, "twarc2")
+    match = PostMatch.objects.get()
+    assert match.hashtags == ["recognizetoreconcile"]
+    assert match.targets == ["nikolpashinyan"]
+    assert Post.objects.get().reposts == 3
+
+
+def test_it_imports_csv_and_names_bad_rows(examples: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "url,author,text,created,likes\n"
+        "https://x.com/a/status/11,@a,Hello #Khojaly @atatoyan,2022-02-24T10:00:00Z,5\n"
+        "https://bsky.app/profile/b.bsky.social/post/3abc,b.bsky.social,Text #RecognizeToReconcile,"
+        "2022-02-24T11:00:00+00:00,\n"
+        "https://x.com/c/status/12,,no author,2022-02-24T10:00:00Z,\n"
+        "https://x.com/d/status/13,@d,bad time,yesterday,\n",
+        encoding="utf-8",
+    )
+    summary = run_import(path, "csv")
+    assert (summary["read"], summary["new"], summary["errors"]) == (2, 2, 2)
+    assert set(Post.objects.values_list("network", flat=True)) == {"x", "bluesky"}
+    reasons = sorted(RunProblem.objects.values_list("where", "reason"))
+    assert reasons[0][0].endswith(":4") and "missing author" in reasons[0][1]
+    assert "not an ISO 8601 time" in reasons[1][1]
+
+
+def test_it_refuses_a_csv_without_the_needed_columns(examples: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text("link,who\nx,y\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="url, author, text and created"):
+        run_import(path, "csv")
+    assert not Post.objects.exists()
+
+
+def test_it_imports_mastodon_and_bluesky_json(examples: list[str], tmp_path: Path) -> None:
+    import yaml
+
+    cassette = yaml.safe_load((FIXTURES / "mastodon" / "test_hashtag_tl.yaml").read_text())
+    statuses = next(
+        json.loads(i["response"]["body"]["string"])
+        for i in cassette["interactions"]
+        if "timelines/tag" in i["request"]["uri"]
+    )
+    path = tmp_path / "statuses.jsonl"
+    path.write_bytes(orjson.dumps(statuses) + b"\n")
+    assert run_import(path, "mastodon")["new"] == len(statuses)
+    post = Post.objects.get(network="mastodon")
+    assert post.post_id == statuses[0]["uri"] and post.hashtags == ["hoot"]
+
+    cassette = yaml.safe_load((FIXTURES / "bluesky" / "f_search.yml").read_text())
+    page = json.loads(cassette["http_interactions"][0]["response"]["body"]["string"])
+    path = tmp_path / "search.json"
+    path.write_bytes(orjson.dumps(page) + b"\n")
+    summary = run_import(path, "bluesky")
+    assert summary["new"] == len(page["posts"]) > 0
+    assert (
+        Post.objects.filter(network="bluesky", url__startswith="https://bsky.app/profile/").count()
+        == summary["new"]
+    )
+
+
+def test_it_detects_a_language_only_where_none_is_given(
+    examples: list[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "url,author,text,created,language\n"
+        "https://x.com/a/status/21,a,Xocalı soyqırımını tanıyın və sülhə töhfə verin,"
+        "2022-02-24T10:00:00Z,\n"
+        "https://x.com/a/status/22,a,Recognize the tragedy and help peace,"
+        "2022-02-24T10:00:00Z,tr\n",
+        encoding="utf-8",
+    )
+    run_import(path, "csv")
+    detected = Post.objects.get(post_id="21")
+    assert (detected.language, detected.language_detected) == ("az", True)
+    given = Post.objects.get(post_id="22")
+    assert (given.language, given.language_detected) == ("tr", False)
+
+
+def test_it_names_a_missing_file_and_an_unknown_campaign(examples: list[str]) -> None:
+    with pytest.raises(CommandError, match="no such file"):
+        run_import("/nonexistent.jsonl", "twarc2")
+    with pytest.raises(CommandError, match="no campaign with slug 'nope'"):
+        call_command("import", "nope", str(FIXTURES / "x" / "kpop.jsonl"), "--format", "twarc2")
+
+
+def big_file(path: Path, lines: int) -> set[str]:
+    template = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    ids: set[str] = set()
+    with path.open("wb") as handle:
+        for line in range(lines):
+            for n, tweet in enumerate(template["data"]):
+                tweet["id"] = f"{line:05d}{n:03d}"
+                ids.add(tweet["id"])
+            handle.write(orjson.dumps(template) + b"\n")
+    return ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_resumes_after_kill_9_without_loss_or_duplicates(
+    examples: list[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "big.jsonl"
+    ids = big_file(path, 300)
+    url = subprocess_database_url()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}
+    command = [
+        sys.executable,
+        "-m",
+        "hashrally",
+        "import",
+        SLUG,
+        str(path),
+        "--format",
+        "twarc2",
+        "--json",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and CollectionRun.objects.filter(pages__gte=20).count() == 0:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    run = CollectionRun.objects.get()
+    assert run.status == "running" and 0 < run.pages < 300, "the import ended before it was killed"
+    stored_before = Post.objects.count()
+    assert stored_before == run.new == run.pages * 100
+
+    finished = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    summary = json.loads(finished.stdout)
+    assert summary["read"] == summary["new"] == 30_000
+    assert set(Post.objects.values_list("post_id", flat=True)) == ids
+    assert Post.objects.count() == 30_000
+    assert CollectionRun.objects.get().status == "finished"
