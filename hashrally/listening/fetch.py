@@ -39,6 +39,11 @@ class RealClock:
 class FetchError(Exception):
     """The network refused or kept failing; the message says what and where."""
 
+    def __init__(self, message: str, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
 
 class MalformedPage(FetchError):
     """The answer arrived but is not the JSON the connector expects."""
@@ -85,6 +90,11 @@ def remaining(headers: httpx.Headers) -> int | None:
     return None
 
 
+def _where(response: httpx.Response) -> str:
+    # The status goes first and the query string is left out: run reasons are kept short.
+    return str(response.url.copy_with(query=None))
+
+
 @dataclass
 class Fetcher:
     client: httpx.Client
@@ -114,14 +124,18 @@ class Fetcher:
             if response.status_code in RETRY_STATUSES:
                 if attempt == self.max_retries:
                     raise FetchError(
-                        f"{response.url}: HTTP {response.status_code} after {attempt + 1} tries"
+                        f"HTTP {response.status_code} after {attempt + 1} tries: {_where(response)}",
+                        response.status_code,
+                        response.text[:2000],
                     )
                 until = reset_at(response.headers, now) if response.status_code == 429 else None
                 self._wait((until - now) if until else 2.0**attempt)
                 continue
             if response.status_code >= 400:
                 raise FetchError(
-                    f"{response.url}: HTTP {response.status_code}: {response.text[:300]}"
+                    f"HTTP {response.status_code} from {_where(response)}: {response.text[:200]}",
+                    response.status_code,
+                    response.text[:2000],
                 )
             left = remaining(response.headers)
             if left is not None and left <= 0:

@@ -46,7 +46,7 @@ def _json_lines(
 ) -> Iterator[Chunk]:
     offset = int(checkpoint.get("offset", 0))
     line_no = int(checkpoint.get("line", 0))
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=1 << 20) as handle:
         handle.seek(offset)
         for line in handle:
             offset += len(line)
@@ -208,7 +208,8 @@ def _bluesky(data: Any) -> Page:
 
 def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
     if fmt == "twarc2":
-        return _json_lines(path, checkpoint, x_normaliser.normalise_page)
+        memory = x_normaliser.AuthorMemory()
+        return _json_lines(path, checkpoint, lambda page: x_normaliser.normalise_page(page, memory))
     if fmt == "csv":
         return _csv(path, checkpoint)
     if fmt == "mastodon":

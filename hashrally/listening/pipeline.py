@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
 from hashrally.listening.records import Page
-from hashrally.listening.store import record_problem, store_page
+from hashrally.listening.store import Batch, Store, compress
 
 
 @dataclass
@@ -27,6 +28,12 @@ class StopRun(Exception):
     """A connector stops a run on purpose (budget reached); the reason is kept with the run."""
 
 
+# Pages are committed together until a batch holds this many posts (or pages): fewer, larger
+# transactions. A killed run loses at most one uncommitted batch, which it fetches again.
+BATCH_POSTS = 1000
+BATCH_PAGES = 20
+
+
 def consume(
     run: CollectionRun,
     chunks: Iterator[Chunk],
@@ -34,19 +41,38 @@ def consume(
     on_progress: Callable[[Chunk], object] = lambda chunk: None,
 ) -> tuple[str, str]:
     """Store every chunk; return the run's final status and the reason it ended."""
-    for chunk in chunks:
-        if chunk.page is None:
-            record_problem(run, chunk.where, chunk.problem, chunk.checkpoint)
+    store = Store(run, listening)
+    batch = Batch(run=run)
+    # zlib lets go of the interpreter while it works, so raw pages are compressed on a second
+    # core while the next ones are parsed.
+    compressor = ThreadPoolExecutor(max_workers=1)
+    done: list[Chunk] = []
+
+    def flush() -> None:
+        nonlocal batch, done
+        if batch.pages or batch.problems:
+            store.write(batch)
+        for chunk in done:
+            on_progress(chunk)
+        batch, done = Batch(run=run), []
+
+    try:
+        for chunk in chunks:
+            if chunk.page is None:
+                batch.problems.append((chunk.where, chunk.problem))
+            else:
+                batch.pages.append(
+                    (chunk.page, compressor.submit(compress, chunk.raw), chunk.where)
+                )
+            batch.checkpoint = chunk.checkpoint
+            done.append(chunk)
             if chunk.fatal:
+                flush()
                 return CollectionRun.Status.FAILED, chunk.problem
-        else:
-            store_page(
-                run,
-                chunk.page,
-                listening=listening,
-                raw=chunk.raw,
-                source=chunk.where,
-                checkpoint=chunk.checkpoint,
-            )
-        on_progress(chunk)
+            if batch.posts >= BATCH_POSTS or len(batch.pages) >= BATCH_PAGES:
+                flush()
+    finally:
+        # What was fetched before a stop (budget, Ctrl-C, an error) is still stored.
+        flush()
+        compressor.shutdown()
     return CollectionRun.Status.FINISHED, "done"

@@ -33,3 +33,13 @@ def finish(run: CollectionRun, status: str, reason: str = "") -> CollectionRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "stop_reason", "finished_at"])
     return run
+
+
+def last_finished(campaign: Campaign, source: str, key: str) -> CollectionRun | None:
+    return (
+        CollectionRun.objects.filter(
+            campaign=campaign, source=source, key=key, status=CollectionRun.Status.FINISHED
+        )
+        .order_by("-finished_at")
+        .first()
+    )

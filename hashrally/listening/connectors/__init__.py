@@ -12,6 +12,7 @@ in CONNECTORS, and a line in docs/metrics.md for any figure it adds.
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
 
@@ -19,16 +20,15 @@ class MissingCredentials(Exception):
     pass
 
 
-def _load() -> dict[str, ModuleType]:
-    from hashrally.listening.connectors import bluesky, mastodon, x
-
-    return {"x": x, "mastodon": mastodon, "bluesky": bluesky}
-
-
 class _Registry(dict[str, ModuleType]):
+    """Networks by name, each module imported when first asked for."""
+
     def __missing__(self, key: str) -> ModuleType:
-        self.update(_load())
-        return self[key]
+        if key not in ("x", "mastodon", "bluesky"):
+            raise KeyError(key)
+        module = importlib.import_module(f"hashrally.listening.connectors.{key}")
+        self[key] = module
+        return module
 
 
 CONNECTORS: dict[str, ModuleType] = _Registry()

@@ -91,7 +91,27 @@ def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
     )
 
 
-def normalise_page(page: dict[str, Any]) -> Page:
+class AuthorMemory:
+    """Users already normalised with the same counts: page after page repeats the same accounts,
+    and rebuilding their records was a fifth of an import's time. Bounded, so memory stays flat."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self.seen: dict[str, tuple[object, ...]] = {}
+
+    def fresh(self, user: dict[str, Any]) -> bool:
+        key = str(user.get("id"))
+        metrics = user.get("public_metrics") or {}
+        stamp = (user.get("username"), user.get("name"), *metrics.values())
+        if self.seen.get(key) == stamp:
+            return False
+        if len(self.seen) >= self.size:
+            self.seen.clear()
+        self.seen[key] = stamp
+        return True
+
+
+def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> Page:
     """One API response: `data` (a list, or one post in stream output) plus `includes`."""
     if "data" not in page and "errors" in page:
         first = (page["errors"] or [{}])[0]
@@ -99,8 +119,9 @@ def normalise_page(page: dict[str, Any]) -> Page:
     data = page.get("data") or []
     tweets = data if isinstance(data, list) else [data]
     includes = page.get("includes") or {}
-    users = [author(u) for u in includes.get("users") or [] if u.get("id")]
-    usernames = {a.author_id: a.handle for a in users}
+    raw_users = [u for u in includes.get("users") or [] if u.get("id")]
+    usernames = {str(u["id"]): str(u.get("username") or "") for u in raw_users}
+    users = [author(u) for u in raw_users if memory is None or memory.fresh(u)]
     # Referenced posts come in includes.tweets: they are public posts of the conversation too,
     # but only the ones the query returned are the campaign's posts.
     posts = [post(t, usernames) for t in tweets if t.get("id")]

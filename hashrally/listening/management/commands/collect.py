@@ -14,7 +14,7 @@ from hashrally.listening.config import LISTENING_NETWORKS, listening_for
 from hashrally.listening.connectors import CONNECTORS, MissingCredentials
 from hashrally.listening.fetch import Fetcher, FetchError
 from hashrally.listening.models import CollectionRun
-from hashrally.listening.pipeline import StopRun, consume
+from hashrally.listening.pipeline import Chunk, StopRun, consume
 from hashrally.listening.records import parse_time
 
 
@@ -52,14 +52,22 @@ class Command(BaseCommand):
                 connector.check_credentials()
             except MissingCredentials as exc:
                 raise CommandError(str(exc)) from None
-            run = runs.start_or_resume(
-                campaign,
-                network,
-                connector.run_key(listening, since, until),
-                since=since,
-                until=until,
-            )
+            try:
+                key = connector.run_key(listening, since, until)
+            except ValueError as exc:
+                raise CommandError(f"{network}: {exc}") from None
+            run = runs.start_or_resume(campaign, network, key, since=since, until=until)
+            carry_over = getattr(connector, "carry_over", None)
+            if carry_over is not None and not run.checkpoint:
+                # A new run starts where the last finished one stopped (e.g. newer posts only).
+                previous = runs.last_finished(campaign, network, key)
+                if previous is not None:
+                    run.checkpoint = carry_over(previous.checkpoint)
             progress = tqdm(desc=f"collect {network}", unit=" posts", file=sys.stderr, disable=None)
+
+            def advance(chunk: Chunk, bar: tqdm[Any] = progress) -> None:
+                bar.update(len(chunk.page.posts) if chunk.page else 0)
+
             with httpx.Client(timeout=30, follow_redirects=True) as client:
                 fetcher = Fetcher(client=client)
                 try:
@@ -69,9 +77,7 @@ class Command(BaseCommand):
                             listening, run.checkpoint, fetcher=fetcher, since=since, until=until
                         ),
                         listening,
-                        on_progress=lambda chunk, bar=progress: bar.update(
-                            len(chunk.page.posts) if chunk.page else 0
-                        ),
+                        on_progress=advance,
                     )
                 except StopRun as exc:
                     status, reason = CollectionRun.Status.STOPPED, str(exc)
