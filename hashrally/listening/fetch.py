@@ -124,7 +124,8 @@ class Fetcher:
             if response.status_code in RETRY_STATUSES:
                 if attempt == self.max_retries:
                     raise FetchError(
-                        f"HTTP {response.status_code} after {attempt + 1} tries: {_where(response)}",
+                        f"HTTP {response.status_code} after {attempt + 1} tries: "
+                        f"{_where(response)}",
                         response.status_code,
                         response.text[:2000],
                     )
