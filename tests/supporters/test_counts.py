@@ -98,8 +98,8 @@ def test_it_shows_counts_map_and_table_on_the_page(client: Client, campaign: Cam
     add(campaign, "SG")  # too small for the map: still in the table
     counts.refresh_counts()
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<strong>4</strong> joined" in html
-    assert "<strong>3</strong> confirmed by email" in html
+    assert "Joined: <strong>4</strong>" in html
+    assert "Confirmed by email: <strong>3</strong>" in html
     assert '<th scope="row">Azerbaijan</th><td>3</td><td>3</td>' in html
     assert '<th scope="row">Singapore</th><td>1</td><td>0</td>' in html
     assert 'data-country="AZ"' in html and 'role="img"' in html
@@ -132,7 +132,7 @@ def test_it_keeps_the_page_fresh_within_the_cache_lifetime(
     counts.refresh_counts()
     cache.clear()  # what the page cache's expiry does after a few seconds
     html = client.get(PAGE + "?v=0", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<strong>5</strong> joined" in html
+    assert "Joined: <strong>5</strong>" in html
 
 
 def test_it_counts_from_a_full_rebuild_too(campaign: Campaign) -> None:
