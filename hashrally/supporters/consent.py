@@ -22,8 +22,8 @@ def controller_of(campaign: Campaign) -> str:
 
 def consent_text(campaign: Campaign) -> str:
     return _(
-        "I support this campaign. I agree that %(controller)s keeps what I enter here to count "
-        "my support and, if I give my email, to confirm it. Supporting a political campaign "
+        "I support this campaign. I agree that %(controller)s may keep what I enter here to "
+        "count my support and, if I give my email, to confirm it. Supporting a political campaign "
         "reveals a political opinion, which the GDPR treats as special-category data: this is "
         "my explicit consent. My data is kept until %(days)s days after the campaign ends and "
         "then anonymised; I can download or erase it at any time."

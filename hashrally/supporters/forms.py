@@ -48,6 +48,8 @@ class JoinForm(forms.Form):
     altcha = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        # No "Label:" colons: several labels follow their checkbox.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["consent"].label = consent.consent_text(campaign)
