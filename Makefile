@@ -68,8 +68,14 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 	$(BIN)/ruff format --check hashrally tests
 	$(BIN)/mypy hashrally tests
 
-bench: $(VENV)/.installed-base
-	@echo "No benchmark yet: the supporters and listening issues add them (docs/benchmarks.md)."
+# Loads gunicorn on PostgreSQL (a million supporters) with wrk, then times `hashrally import`
+# against twarc-csv on the same file; see docs/benchmarks.md.
+# PostgreSQL and Redis must be running on 127.0.0.1. `make bench BENCH_ARGS=--fresh` rebuilds
+# the benchmark database; BENCH_SECONDS and BENCH_CONNECTIONS change the load.
+bench: $(VENV)/.installed-test messages
+	@command -v wrk >/dev/null || scripts/apt-install wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/listening.py
 
 clean:
 	rm -rf $(VENV) var/static $(MO_FILES)

@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench"
-TEMPLATE = ROOT.parent / "shared" / "fixtures" / "x" / "brexit.jsonl"
+TEMPLATE = ROOT / "tests" / "fixtures" / "recorded" / "x" / "brexit.jsonl"
 TWARC_VENV = WORK / "venv-twarc"
 POSTS_PER_LINE = 100
 REPEAT_SHARE = 0.05
@@ -152,12 +151,16 @@ def main() -> None:
     for what, n, seconds, peak, extra in rows:
         print(f"{what:32} {n:>10,} {seconds:>8.1f} {n / seconds:>9,.0f} {peak:>9.0f}  {extra}")
     ratio = twarc_s / ours_s
-    print(f"\nthroughput ratio hashrally import / twarc2 csv: {ratio:.1f}x (goal: at least 5x) "
-          f"{'PASS' if ratio >= 5 else 'FAIL'}")
+    print(
+        f"\nthroughput ratio hashrally import / twarc2 csv: {ratio:.1f}x (goal: at least 5x) "
+        f"{'PASS' if ratio >= 5 else 'FAIL'}"
+    )
     if large:
         growth = rows[2][3] / ours_mb
-        print(f"peak memory {large:,} vs {posts:,} posts: {growth:.2f}x "
-              f"({'flat: PASS' if growth < 1.5 else 'grows: FAIL'})")
+        print(
+            f"peak memory {large:,} vs {posts:,} posts: {growth:.2f}x "
+            f"({'flat: PASS' if growth < 1.5 else 'grows: FAIL'})"
+        )
 
 
 if __name__ == "__main__":

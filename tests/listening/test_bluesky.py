@@ -33,7 +33,7 @@ from hashrally.listening.pipeline import Chunk, consume
 from hashrally.listening.records import parse_time
 from tests.conftest import ROOT, free_port
 
-CASSETTES = ROOT.parent / "shared" / "fixtures" / "bluesky"
+CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "bluesky"
 SLUG = "recognize-to-reconcile"
 HANDLE = "listener.bsky.social"
 PASSWORD = "abcd-efgh-ijkl-mnop"

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from tests.conftest import ROOT, subprocess_database_url
 
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
 SLUG = "recognize-to-reconcile"
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """The Mastodon connector against local fake instances serving recorded statuses.
 
-The statuses are the ones recorded in shared/fixtures/mastodon (Mastodon.py's cassettes), given
+The statuses are the ones recorded in tests/fixtures/recorded/mastodon (Mastodon.py's cassettes), given
 the campaign's hashtags and times a minute apart. Time is a fake clock: nothing sleeps for real.
 """
 
@@ -33,7 +33,7 @@ from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.django_db
 
-CASSETTES = ROOT.parent / "shared" / "fixtures" / "mastodon"
+CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "mastodon"
 SLUG = "recognize-to-reconcile"  # hashtags Khojaly and RecognizeToReconcile
 TIMELINE = "/api/v1/timelines/tag/"
 START = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)  # the oldest status; one a minute after

@@ -28,7 +28,7 @@ from hashrally.listening.models import CollectionRun, Post, RawPage, RunProblem
 from hashrally.listening.pipeline import StopRun, consume
 from tests.conftest import ROOT
 
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "x"
+FIXTURES = ROOT / "tests" / "fixtures" / "recorded" / "x"
 SLUG = "recognize-to-reconcile"
 TOKEN = "test-bearer-token"
 PAGE = 20  # posts per page the fake serves at most
