@@ -163,9 +163,7 @@ LOGGING = {
 # otherwise each process keeps its own, which is right for one process on a laptop.
 REDIS_URL = env_str("HASHRALLY_REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "hashrally.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit warns that a per-process cache is not shared; with one process it is.
@@ -196,6 +194,7 @@ DEFAULT_FROM_EMAIL = env_str("HASHRALLY_FROM_EMAIL", "hashrally <noreply@localho
 # this much plus the page cache's lifetime behind), and how long personal traces are kept.
 HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
+HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)

@@ -39,11 +39,11 @@ def examples(db: None) -> list[str]:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     # Pages and counts are cached for a few seconds; each test starts from nothing.
-    from django.core.cache import cache
+    from hashrally import pagecache
 
-    cache.clear()
+    pagecache.clear()
     yield
-    cache.clear()
+    pagecache.clear()
 
 
 def free_port() -> int:

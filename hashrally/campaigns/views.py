@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -9,6 +8,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hashrally import pagecache
 from hashrally.campaigns import pages, sharelinks
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign
@@ -107,14 +107,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     reloading to watch the count costs a cache read each, not a dozen queries."""
     if not request.user.is_anonymous or set(request.GET) - CACHEABLE_PARAMETERS:
         return _render_detail(request, _load(request, slug), None)
-    seconds = settings.HASHRALLY_PAGE_CACHE_SECONDS
     facts_key = f"campaign-facts:{slug}"
-    facts = cache.get(facts_key)
+    facts = pagecache.get(facts_key)
     campaign = None
     if facts is None:
         campaign = _load(request, slug)
         facts = pages.page_facts(campaign)
-        cache.set(facts_key, facts, seconds)
+        pagecache.set(facts_key, facts)
     interface = translation.get_language()
     language = pages.pick_language(
         facts["languages"], request.GET.get("lang", ""), interface, facts["default"]
@@ -122,10 +121,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     count = facts["variants"].get(language) or facts["variants"].get(facts["default"], 0)
     index = pages.choose_variant(count, request.GET.get("shuffle") or request.GET.get("v"))
     key = f"campaign-page:{request.get_host()}:{slug}:{interface}:{language}:{index}"
-    html = cache.get(key)
+    html = pagecache.get(key)
     if html is None:
         response = _render_detail(request, campaign or _load(request, slug), index)
-        cache.set(key, response.content, seconds)
+        pagecache.set(key, response.content)
         return response
     return HttpResponse(html)
 

@@ -1,4 +1,5 @@
-"""The supporters part of a campaign page: counts, progress, map and the same figures as a table."""
+"""The supporters part of a campaign page: counts, progress, the map and the same figures as a
+table."""
 
 from __future__ import annotations
 
@@ -11,18 +12,14 @@ from hashrally.supporters.models import CampaignCounts
 from hashrally.supporters.worldmap import render_world_map
 
 
+def _names(by_country: dict[str, list[int]]) -> dict[str, str]:
+    return {code: str(countries.name(code)) or code for code in by_country}
+
+
 def supporters_context(campaign: Campaign) -> dict[str, object]:
     row: CampaignCounts | None = getattr(campaign, "counts", None)
     by_country = row.by_country if row else {}
-    names = {code: str(countries.name(code)) or code for code in by_country}
-    progress = counts.progress(campaign, row)
-    world = render_world_map(
-        {code: joined for code, (joined, _confirmed) in by_country.items()},
-        names,
-        title=_("Supporters by country"),
-        description=_("%(joined)s people joined from %(countries)s countries.")
-        % {"joined": progress.joined, "countries": progress.countries},
-    )
+    names = _names(by_country)
     table = sorted(
         (
             (names[code], code, joined, confirmed)
@@ -30,4 +27,19 @@ def supporters_context(campaign: Campaign) -> dict[str, object]:
         ),
         key=lambda r: (-r[2], r[0]),
     )
-    return {"progress": progress, "world": world, "country_rows": table}
+    return {"progress": counts.progress(campaign, row), "country_rows": table}
+
+
+def map_svg(campaign: Campaign) -> str:
+    """The map as a standalone SVG document, in the active language."""
+    row: CampaignCounts | None = getattr(campaign, "counts", None)
+    by_country = row.by_country if row else {}
+    progress = counts.progress(campaign, row)
+    world = render_world_map(
+        {code: joined for code, (joined, _confirmed) in by_country.items()},
+        _names(by_country),
+        title=_("Supporters by country"),
+        description=_("%(joined)s people joined from %(countries)s countries.")
+        % {"joined": progress.joined, "countries": progress.countries},
+    )
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + str(world.svg)

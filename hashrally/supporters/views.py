@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import (
     Http404,
     HttpRequest,
@@ -20,10 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
+from hashrally import pagecache
 from hashrally.campaigns import pages
 from hashrally.campaigns.models import Campaign, CampaignText
 from hashrally.campaigns.views import composer_context
-from hashrally.supporters import actions, counts, crypto, links, pow
+from hashrally.supporters import actions, counts, crypto, display, links, pow
 from hashrally.supporters.forms import JoinForm, ProofForm, network_of_post
 from hashrally.supporters.models import Supporter
 
@@ -241,16 +241,33 @@ def _counts_payload(campaign: Campaign) -> dict[str, object]:
 @require_GET
 def counts_json(request: HttpRequest, slug: str) -> HttpResponse:
     key = f"counts.json:{slug}"
-    body = cache.get(key)
+    body = pagecache.get(key)
     if body is None:
         campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
         if campaign is None:
             raise Http404("No such campaign")
         body = json.dumps(_counts_payload(campaign), ensure_ascii=False)
-        cache.set(key, body, settings.HASHRALLY_PAGE_CACHE_SECONDS)
+        pagecache.set(key, body)
     response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
+    key = f"map.svg:{slug}:{translation.get_language()}"
+    body = pagecache.get(key)
+    if body is None:
+        campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
+        if campaign is None:
+            raise Http404("No such campaign")
+        body = display.map_svg(campaign)
+        pagecache.set(key, body)
+    response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    # An SVG opened on its own must not run anything, whatever a country name contains.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 

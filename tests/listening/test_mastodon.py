@@ -1,7 +1,8 @@
 """The Mastodon connector against local fake instances serving recorded statuses.
 
-The statuses are the ones recorded in tests/fixtures/recorded/mastodon (Mastodon.py's cassettes), given
-the campaign's hashtags and times a minute apart. Time is a fake clock: nothing sleeps for real.
+The statuses are the ones recorded in tests/fixtures/recorded/mastodon (Mastodon.py's
+cassettes), given the campaign's hashtags and times a minute apart. Time is a fake clock:
+nothing sleeps for real.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hashrally import pagecache
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters import counts
 from hashrally.supporters.actions import do_erase
@@ -102,7 +103,12 @@ def test_it_shows_counts_map_and_table_on_the_page(client: Client, campaign: Cam
     assert "Confirmed by email: <strong>3</strong>" in html
     assert '<th scope="row">Azerbaijan</th><td>3</td><td>3</td>' in html
     assert '<th scope="row">Singapore</th><td>1</td><td>0</td>' in html
-    assert 'data-country="AZ"' in html and 'role="img"' in html
+    assert f'<img class="worldmap" src="/c/{SLUG}/map.svg?lang=en"' in html
+    svg = client.get(f"/c/{SLUG}/map.svg", HTTP_ACCEPT_LANGUAGE="en")
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    body = svg.content.decode()
+    assert 'data-country="AZ"' in body and 'role="img"' in body
+    assert "<title>Azerbaijan: 3</title>" in body
 
 
 def test_it_serves_repeat_views_from_the_cache_without_queries(
@@ -125,12 +131,10 @@ def test_it_never_counts_supporters_on_a_page_view(client: Client, campaign: Cam
 def test_it_keeps_the_page_fresh_within_the_cache_lifetime(
     client: Client, campaign: Campaign, settings: object
 ) -> None:
-    from django.core.cache import cache
-
     client.get(PAGE + "?v=0", HTTP_ACCEPT_LANGUAGE="en")
     add(campaign, "AZ", n=5)
     counts.refresh_counts()
-    cache.clear()  # what the page cache's expiry does after a few seconds
+    pagecache.clear()  # what the page cache's expiry does after a few seconds
     html = client.get(PAGE + "?v=0", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Joined: <strong>5</strong>" in html
 

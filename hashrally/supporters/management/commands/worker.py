@@ -32,9 +32,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         interval = settings.HASHRALLY_COUNTS_INTERVAL
         self.stderr.write(f"worker: mail, counts every {interval}s, daily rebuild; Ctrl-C stops")
-        last_full = 0.0
+        last_full: float | None = None  # the first round rebuilds everything
         while not self.stopping:
-            full = time.monotonic() - last_full > DAY
+            full = last_full is None or time.monotonic() - last_full > DAY
             started = time.monotonic()
             try:
                 self._round(full=full)
