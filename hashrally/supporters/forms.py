@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -19,8 +21,13 @@ _MARKUP = re.compile(r"[<>{}\[\]]|://")
 
 
 def _country_choices() -> list[tuple[str, str]]:
-    # Evaluated per form, so names come in the page's language, sorted for that language.
-    return [("", _("Choose your country")), *((c.code, c.name) for c in countries)]
+    # Per form, so names come in the page's language, sorted for it; built once per language.
+    return _choices_in(get_language())
+
+
+@functools.cache
+def _choices_in(language: str) -> list[tuple[str, str]]:
+    return [("", str(_("Choose your country"))), *((c.code, str(c.name)) for c in countries)]
 
 
 class JoinForm(forms.Form):

@@ -35,11 +35,8 @@ def _cookie_name(campaign: Campaign) -> str:
 
 
 def _live(slug: str) -> Campaign:
-    campaign = (
-        Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE)
-        .prefetch_related("texts")
-        .first()
-    )
+    # Texts are loaded only when a page is rendered: an accepted join just redirects.
+    campaign = Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE).first()
     if campaign is None:
         raise Http404(_("This campaign does not exist or no longer takes supporters."))
     return campaign
