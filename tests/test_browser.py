@@ -121,6 +121,8 @@ def test_it_switches_languages_and_shares_a_personal_text(
         assert page.evaluate(script) == "ltr", selector
 
     page.locator("header a[hreflang=ru]").click()
+    # The preview is updated by site.js: wait until it has run before typing.
+    page.wait_for_load_state("load")
     sentence = "Я из Баку, и я за мир 🕊️"
     assert re.search("[А-Яа-я]", page.locator("label[for=mine]").inner_text())
     page.locator("#mine").fill(sentence)

@@ -35,8 +35,15 @@ def _cookie_name(campaign: Campaign) -> str:
 
 
 def _live(slug: str) -> Campaign:
-    # Texts are loaded only when a page is rendered: an accepted join just redirects.
-    campaign = Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE).first()
+    # Kept for a few seconds like the pages: during a spike every join would otherwise read the
+    # same row first. Texts are loaded only when a page is rendered.
+    key = f"live-campaign:{slug}"
+    campaign = pagecache.get(key)
+    if campaign is None:
+        campaign = Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE).first()
+        pagecache.set(key, campaign or False)
+    if campaign is False:
+        campaign = None
     if campaign is None:
         raise Http404(_("This campaign does not exist or no longer takes supporters."))
     return campaign
