@@ -22,11 +22,14 @@ class LanguageParameterMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         wanted = request.GET.get("lang", "")
         chosen = wanted if wanted in _INTERFACE else None
+        # Remember the choice only when it differs from what the visitor would get anyway (their
+        # cookie, browser or the default): a cached page then answers without a Set-Cookie.
+        remember = bool(chosen) and chosen != getattr(request, "LANGUAGE_CODE", None)
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
-        if chosen:
+        if remember and chosen:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 chosen,

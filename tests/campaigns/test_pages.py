@@ -89,6 +89,10 @@ def test_it_switches_language_with_a_link_and_remembers_it(
     assert '<article class="campaign" lang="az"' in html
     html = client.get(PAGE).content.decode()
     assert '<html lang="az"' in html
+    # Asking for what is already chosen sets nothing.
+    assert "hashrally_language" not in client.get(PAGE + "?lang=az").cookies
+    assert "hashrally_language" not in Client().get(PAGE + "?lang=en").cookies
+    assert client.get(PAGE + "?lang=en").cookies["hashrally_language"].value == "en"
 
 
 def test_it_renders_arabic_right_to_left_with_campaign_text_left_to_right(
