@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
+from pydantic import ValidationError as PydanticValidationError
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.access import campaigns_of
@@ -23,6 +24,7 @@ from hashrally.campaigns.models import (
     TargetAccount,
     TargetPost,
 )
+from hashrally.listening.config import ListeningSpec
 
 
 def _raise(problem: str | None, field: str | None = None) -> None:
@@ -85,7 +87,25 @@ class CampaignForm(forms.ModelForm):
             "parent",
             "default_language",
             "hashtags",
+            "goal",
+            "proof_of_work",
+            "data_controller",
+            "privacy_contact",
+            "retention_days",
+            "listening",
+            "organisers",
         ]
+
+    def clean_listening(self) -> dict[str, Any]:
+        """The [listening] section as JSON, under the same rules as in a campaign file."""
+        value = self.cleaned_data.get("listening") or {}
+        try:
+            spec = ListeningSpec.model_validate(value)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            ) from None
+        return spec.model_dump(mode="json", exclude_defaults=True)
 
     def clean_default_language(self) -> str:
         value: str = self.cleaned_data["default_language"]

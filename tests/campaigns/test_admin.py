@@ -33,7 +33,9 @@ class FormFields(HTMLParser):
             self.data[name] = ""
         elif tag == "select" and name:
             self._select = name
-            self.data.setdefault(name, "")
+            # An empty multiple select sends nothing at all.
+            if "multiple" not in a:
+                self.data.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in a:
             self.data[self._select] = a.get("value", "")
 
@@ -118,3 +120,33 @@ def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, examples: list[s
     data["accounts-1-handle"] = "nikol.bsky.social"
     assert organiser.post(url, data).status_code == 302
     assert TargetAccount.objects.get(network="bluesky").handle == "nikol.bsky.social"
+
+
+def test_it_checks_the_listening_section(organiser: Client, examples: list[str]) -> None:
+    url = campaign_url()
+    data = form_of(organiser, url)
+    data["listening"] = '{"networks": ["x", "myspace"]}'
+    response = organiser.post(url, data)
+    assert response.status_code == 200
+    assert "networks.1" in response.content.decode()
+    data["listening"] = (
+        '{"mastodon": {"instances": ["https://mastodon.social"]}, "x": {"budget": 500}}'
+    )
+    assert organiser.post(url, data).status_code == 302
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    assert campaign.listening == {"x": {"budget": 500}}
+
+
+def test_it_lets_organisers_switch_on_proof_of_work(organiser: Client, examples: list[str]) -> None:
+    url = campaign_url()
+    data = form_of(organiser, url)
+    data["proof_of_work"] = "on"
+    data["goal"] = "5000"
+    data["data_controller"] = "The organisers"
+    assert organiser.post(url, data).status_code == 302
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    assert (campaign.proof_of_work, campaign.goal, campaign.data_controller) == (
+        True,
+        5000,
+        "The organisers",
+    )
