@@ -158,6 +158,17 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
         batch: list[PostRecord] = []
         raw_rows: list[dict[str, str]] = []
         row_no = 0
+
+        def batch_chunk() -> Chunk:
+            return Chunk(
+                f"{path.name}:rows up to {row_no}",
+                orjson.dumps(raw_rows),
+                Page(posts=batch),
+                "",
+                {"row": row_no},
+                counter.consumed,
+            )
+
         for row in reader:
             row_no += 1
             if row_no <= skip:
@@ -176,24 +187,10 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
                 )
                 continue
             if len(batch) >= CSV_BATCH:
-                yield Chunk(
-                    f"{path.name}:rows up to {row_no}",
-                    orjson.dumps(raw_rows),
-                    Page(posts=batch),
-                    "",
-                    {"row": row_no},
-                    counter.consumed,
-                )
+                yield batch_chunk()
                 batch, raw_rows = [], []
         if batch:
-            yield Chunk(
-                f"{path.name}:rows up to {row_no}",
-                orjson.dumps(raw_rows),
-                Page(posts=batch),
-                "",
-                {"row": row_no},
-                counter.consumed,
-            )
+            yield batch_chunk()
 
 
 def _mastodon(data: Any) -> Page:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import (
@@ -242,34 +243,42 @@ def _counts_payload(campaign: Campaign) -> dict[str, object]:
     }
 
 
-@require_GET
-def counts_json(request: HttpRequest, slug: str) -> HttpResponse:
-    key = f"counts.json:{slug}"
+def _cached_by_campaign(
+    key: str, slug: str, build: Callable[[Campaign], str], content_type: str
+) -> HttpResponse:
+    """A public per-campaign document, built from the counts row and cached like the pages."""
     body = pagecache.get(key)
     if body is None:
         campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
         if campaign is None:
             raise Http404("No such campaign")
-        body = json.dumps(_counts_payload(campaign), ensure_ascii=False)
+        body = build(campaign)
         pagecache.set(key, body)
-    response = HttpResponse(body, content_type="application/json")
+    response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    return response
+
+
+@require_GET
+def counts_json(request: HttpRequest, slug: str) -> HttpResponse:
+    response = _cached_by_campaign(
+        f"counts.json:{slug}",
+        slug,
+        lambda campaign: json.dumps(_counts_payload(campaign), ensure_ascii=False),
+        "application/json",
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @require_GET
 def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
-    key = f"map.svg:{slug}:{translation.get_language()}"
-    body = pagecache.get(key)
-    if body is None:
-        campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
-        if campaign is None:
-            raise Http404("No such campaign")
-        body = display.map_svg(campaign)
-        pagecache.set(key, body)
-    response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    response = _cached_by_campaign(
+        f"map.svg:{slug}:{translation.get_language()}",
+        slug,
+        display.map_svg,
+        "image/svg+xml; charset=utf-8",
+    )
     # An SVG opened on its own must not run anything, whatever a country name contains.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
