@@ -11,16 +11,15 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from hashrally.listening.normalise import bluesky, mastodon
-from hashrally.listening.normalise import x as x_normaliser
-from hashrally.listening.pipeline import Chunk
+from hashrally.listening import jsonlines
 from hashrally.listening.records import (
+    Chunk,
     Page,
     PostRecord,
     fold_handle,
@@ -39,37 +38,6 @@ def file_key(path: Path) -> str:
     with path.open("rb") as handle:
         head = hashlib.sha256(handle.read(1 << 20)).hexdigest()[:16]
     return f"{path.resolve()}|{path.stat().st_size}|{head}"
-
-
-def _json_lines(
-    path: Path, checkpoint: dict[str, Any], normalise: Callable[[Any], Page]
-) -> Iterator[Chunk]:
-    offset = int(checkpoint.get("offset", 0))
-    line_no = int(checkpoint.get("line", 0))
-    with path.open("rb", buffering=1 << 20) as handle:
-        handle.seek(offset)
-        for line in handle:
-            offset += len(line)
-            line_no += 1
-            where = f"{path.name}:{line_no}"
-            mark = {"offset": offset, "line": line_no}
-            stripped = line.strip()
-            if not stripped:
-                continue
-            try:
-                page = normalise(orjson.loads(stripped))
-            except orjson.JSONDecodeError as exc:
-                yield Chunk(where, stripped, None, f"not JSON: {exc}", mark, offset)
-                continue
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                yield Chunk(where, stripped, None, f"not the expected shape: {exc!r}", mark, offset)
-                continue
-            if page.api_error:
-                yield Chunk(
-                    where, stripped, None, f"API error object: {page.api_error}", mark, offset
-                )
-                continue
-            yield Chunk(where, stripped, page, "", mark, offset)
 
 
 def _network_of(url: str) -> str:
@@ -193,26 +161,11 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
             yield batch_chunk()
 
 
-def _mastodon(data: Any) -> Page:
-    return mastodon.normalise_statuses(data if isinstance(data, list) else [data])
-
-
-def _bluesky(data: Any) -> Page:
-    if isinstance(data, dict) and "posts" in data:
-        return bluesky.normalise_posts(data["posts"])
-    return bluesky.normalise_posts(data if isinstance(data, list) else [data])
-
-
 def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
-    if fmt == "twarc2":
-        memory = x_normaliser.AuthorMemory()
-        return _json_lines(path, checkpoint, lambda page: x_normaliser.normalise_page(page, memory))
     if fmt == "csv":
         return _csv(path, checkpoint)
-    if fmt == "mastodon":
-        return _json_lines(path, checkpoint, _mastodon)
-    if fmt == "bluesky":
-        return _json_lines(path, checkpoint, _bluesky)
+    if fmt in jsonlines.FORMATS:
+        return jsonlines.read(path, fmt, checkpoint)
     raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
 
 

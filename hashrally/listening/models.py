@@ -105,11 +105,13 @@ class Post(models.Model):
     hashtags = models.JSONField(default=list, blank=True)
     mentions = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
+    # Not indexed: nothing looks posts up by run, and two more indexes slowed every import
+    # (deleting a run, which is rare, scans the posts instead).
     first_run = models.ForeignKey(
-        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+"
+        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     last_run = models.ForeignKey(
-        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+"
+        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -150,10 +152,15 @@ class RawPage(models.Model):
     run = models.ForeignKey(CollectionRun, on_delete=models.CASCADE, related_name="raw_pages")
     source = models.CharField(max_length=2000)  # request URL, or "file:line"
     fetched_at = models.DateTimeField()
-    payload = models.BinaryField()  # zlib-compressed JSON
+    payload = models.BinaryField()  # zstd-compressed JSON (zlib before zstd was used)
 
     def __str__(self) -> str:
         return self.source[:80]
+
+    def raw(self) -> bytes:
+        from hashrally.listening.codec import decompress
+
+        return decompress(bytes(self.payload))
 
 
 class RunProblem(models.Model):

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
+from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
-from hashrally.listening.records import Page
-from hashrally.listening.store import Batch, Store, compress
-
-
-@dataclass
-class Chunk:
-    where: str  # request URL, or file:line
-    raw: bytes
-    page: Page | None  # None: a problem, recorded and skipped
-    problem: str
-    checkpoint: dict[str, Any]
-    progress: int = 0  # bytes done (files) or posts read (networks)
-    fatal: bool = False
+from hashrally.listening.records import Chunk
+from hashrally.listening.store import Batch, Store
 
 
 class StopRun(Exception):
@@ -43,7 +31,7 @@ def consume(
     """Store every chunk; return the run's final status and the reason it ended."""
     store = Store(run, listening)
     batch = Batch(run=run)
-    # zlib lets go of the interpreter while it works, so raw pages are compressed on a second
+    # zstd lets go of the interpreter while it works, so raw pages are compressed on a second
     # core while the next ones are parsed.
     compressor = ThreadPoolExecutor(max_workers=1)
     done: list[Chunk] = []
@@ -61,9 +49,8 @@ def consume(
             if chunk.page is None:
                 batch.problems.append((chunk.where, chunk.problem))
             else:
-                batch.pages.append(
-                    (chunk.page, compressor.submit(compress, chunk.raw), chunk.where)
-                )
+                payload = chunk.compressed or compressor.submit(compress, chunk.raw)
+                batch.pages.append((chunk.page, payload, chunk.where))
             batch.checkpoint = chunk.checkpoint
             done.append(chunk)
             if chunk.fatal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
 
@@ -36,6 +37,24 @@ def links_in(text: str) -> list[str]:
 
 def unique(items: object) -> list[str]:
     return list(dict.fromkeys(items))  # type: ignore[call-overload]
+
+
+# Short texts are too little to guess a language from honestly.
+DETECT_MIN_CHARS = 20
+
+
+def detect_language(record: PostRecord) -> None:
+    """Only where the network gave no language."""
+    if (
+        not record.language
+        and not record.language_detected
+        and len(record.text) >= DETECT_MIN_CHARS
+    ):
+        # Imported lazily: loading the model costs half a second most imports never need.
+        import py3langid
+
+        record.language, _score = py3langid.classify(record.text)
+        record.language_detected = True
 
 
 def parse_time(value: object) -> dt.datetime | None:
@@ -96,3 +115,17 @@ class Page:
     authors: list[AuthorRecord] = field(default_factory=list)
     # A line or page that is an error object from the API rather than data.
     api_error: str = ""
+
+
+@dataclass
+class Chunk:
+    """One unit a run stores: a network's page or a file's line (or batch of rows)."""
+
+    where: str  # request URL, or file:line
+    raw: bytes
+    page: Page | None  # None: a problem, recorded and skipped
+    problem: str
+    checkpoint: dict[str, Any]
+    progress: int = 0  # bytes done (files) or posts read (networks)
+    fatal: bool = False
+    compressed: bytes = b""  # the raw bytes already compressed, by a parsing process

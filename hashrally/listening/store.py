@@ -4,7 +4,6 @@ per page together with the run's counters and checkpoint."""
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +13,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
-from hashrally.listening.records import AuthorRecord, Page, PostRecord
+from hashrally.listening.records import AuthorRecord, Page, PostRecord, detect_language
 
 # What a later fetch of a known post may change: its counts, and text where it was edited.
 POST_UPDATES = [
@@ -31,8 +31,6 @@ POST_UPDATES = [
     "last_run_id",
     "updated_at",
 ]
-# Short texts are too little to guess a language from honestly.
-DETECT_MIN_CHARS = 20
 CHUNK = 500
 
 
@@ -114,29 +112,21 @@ class Stored:
     duplicates: int
 
 
-def detect_language(record: PostRecord) -> None:
-    if not record.language and len(record.text) >= DETECT_MIN_CHARS:
-        # Imported lazily: loading the model costs half a second most imports never need.
-        import py3langid
-
-        record.language, _score = py3langid.classify(record.text)
-        record.language_detected = True
-
-
 def _existing(network: str, ids: list[str]) -> dict[str, int | None]:
     found: dict[str, int | None] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        found.update(
-            Post.objects.filter(network=network, post_id__in=chunk).values_list(
-                "post_id", "first_run_id"
+    table = connection.ops.quote_name(Post._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            # Plain SQL: the ORM's per-value preparation cost more than the query itself.
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT post_id, first_run_id FROM {table} "  # noqa: S608 (names from the model)
+                f"WHERE network = %s AND post_id IN ({marks})",
+                [network, *chunk],
             )
-        )
+            found.update(cursor.fetchall())
     return found
-
-
-def compress(raw: bytes) -> bytes:
-    return zlib.compress(raw, 1)
 
 
 def _sqlite_moment(value: dt.datetime | None) -> str | None:

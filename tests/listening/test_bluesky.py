@@ -29,8 +29,8 @@ from hashrally.listening.connectors import CONNECTORS, bluesky
 from hashrally.listening.fetch import Fetcher
 from hashrally.listening.management.commands import collect as collect_command
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RunProblem
-from hashrally.listening.pipeline import Chunk, consume
-from hashrally.listening.records import parse_time
+from hashrally.listening.pipeline import consume
+from hashrally.listening.records import Chunk, parse_time
 from tests.conftest import ROOT, free_port
 
 CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "bluesky"

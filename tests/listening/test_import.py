@@ -13,6 +13,7 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
+from hashrally.listening import jsonlines
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from tests.conftest import ROOT, subprocess_database_url
 
@@ -35,8 +36,48 @@ def test_it_imports_twarc2_jsonl(examples: list[str]) -> None:
     post = Post.objects.exclude(reposts=None).first()
     assert post is not None and post.url.startswith("https://x.com/")
     assert RawPage.objects.count() == 1
+    # The raw line is kept exactly, compressed.
+    raw = RawPage.objects.get()
+    line = (FIXTURES / "x" / "brexit.jsonl").read_bytes().strip()
+    assert raw.raw() == line and len(raw.payload) < len(line) / 3
     run = CollectionRun.objects.get()
     assert (run.status, run.source) == ("finished", "import:twarc2")
+
+
+def test_it_names_where_a_line_has_another_shape(examples: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "shapes.jsonl"
+    good = (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip()
+    path.write_bytes(
+        b"\n".join([b'{"data": [{"id": "1", "entities": {"hashtags": 5}}]}', good, b"[1, 2]"])
+    )
+    summary = run_import(path, "twarc2")
+    assert (summary["read"], summary["errors"]) == (1, 2)
+    reasons = dict(RunProblem.objects.values_list("where", "reason"))
+    assert "not the expected shape" in reasons["shapes.jsonl:1"]
+    assert "$.data[0].entities.hashtags" in reasons["shapes.jsonl:1"]
+    assert "not the expected shape" in reasons["shapes.jsonl:3"]
+
+
+def test_a_long_post_keeps_its_full_text_and_entities(examples: list[str], tmp_path: Path) -> None:
+    long_text = "A long post " + "word " * 70 + "#Khojaly @hikmethajiyev"
+    tweet = {
+        "id": "42",
+        "author_id": "7",
+        "text": long_text[:270] + "…",
+        "entities": {"hashtags": []},
+        "note_tweet": {
+            "text": long_text,
+            "entities": {
+                "hashtags": [{"tag": "Khojaly"}],
+                "mentions": [{"username": "HikmetHajiyev"}],
+            },
+        },
+    }
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(orjson.dumps({"data": [tweet], "includes": {"users": []}}))
+    run_import(path, "twarc2")
+    post = Post.objects.get(post_id="42")
+    assert (post.text, post.hashtags, post.mentions) == (long_text, ["khojaly"], ["hikmethajiyev"])
 
 
 def test_it_counts_and_skips_broken_lines(examples: list[str]) -> None:
@@ -174,6 +215,26 @@ def test_it_names_a_missing_file_and_an_unknown_campaign(examples: list[str]) ->
         call_command("import", "nope", str(FIXTURES / "x" / "kpop.jsonl"), "--format", "twarc2")
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def big_file(path: Path, lines: int) -> set[str]:
     template = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
     ids: set[str] = set()
@@ -187,13 +248,19 @@ def big_file(path: Path, lines: int) -> set[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("parse_in", ["this process", "parsing processes"])
 def test_it_resumes_after_kill_9_without_loss_or_duplicates(
-    examples: list[str], tmp_path: Path
+    examples: list[str], tmp_path: Path, parse_in: str
 ) -> None:
     path = tmp_path / "big.jsonl"
     ids = big_file(path, 300)
     url = subprocess_database_url()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": url,
+        "HASHRALLY_PARALLEL_IMPORT_BYTES": "0" if parse_in == "parsing processes" else str(1 << 40),
+    }
     command = [
         sys.executable,
         "-m",
@@ -211,8 +278,16 @@ def test_it_resumes_after_kill_9_without_loss_or_duplicates(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and CollectionRun.objects.filter(pages__gte=20).count() == 0:
         time.sleep(0.05)
+    children = children_of(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    if parse_in == "parsing processes":
+        assert children, "no parsing process was started"
+        # They end with the importer rather than wait forever for work.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(running, children)):
+            time.sleep(0.1)
+        assert not any(map(running, children))
     run = CollectionRun.objects.get()
     assert run.status == "running" and 0 < run.pages < 300, "the import ended before it was killed"
     stored_before = Post.objects.count()
@@ -226,3 +301,35 @@ def test_it_resumes_after_kill_9_without_loss_or_duplicates(
     assert set(Post.objects.values_list("post_id", flat=True)) == ids
     assert Post.objects.count() == 30_000
     assert CollectionRun.objects.get().status == "finished"
+
+
+def test_parsing_processes_give_what_this_process_gives(
+    examples: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines cut into many small ranges: the same posts, problems and line numbers."""
+    lines = [
+        (FIXTURES / "x" / "kpop.jsonl").read_bytes().strip(),
+        *(FIXTURES / "x" / "streaming_output_with_error.jsonl").read_bytes().splitlines()[:2],
+        b"{not json",
+        b"",
+        (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip(),
+        orjson.dumps({"errors": [{"detail": "Rate limit"}]}),
+        *(FIXTURES / "x" / "brexit.jsonl").read_bytes().splitlines(),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines))  # and no line break at the end
+
+    def outcome() -> tuple[dict[str, int], list[tuple[str, str]], list[str]]:
+        summary = run_import(path, "twarc2")
+        problems = sorted(RunProblem.objects.values_list("where", "reason"))
+        posts = sorted(Post.objects.values_list("post_id", flat=True))
+        Post.objects.all().delete()
+        CollectionRun.objects.all().delete()
+        return summary, problems, posts
+
+    monkeypatch.setattr(jsonlines, "PARALLEL_FROM_BYTES", 1 << 40)
+    serial = outcome()
+    monkeypatch.setattr(jsonlines, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(jsonlines, "RANGE_BYTES", 1000)
+    assert outcome() == serial
+    assert [where for where, _ in serial[1]] == ["mixed.jsonl:4", "mixed.jsonl:7"]

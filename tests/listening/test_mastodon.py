@@ -29,7 +29,8 @@ from hashrally.listening.config import Listening, listening_for
 from hashrally.listening.connectors import mastodon
 from hashrally.listening.fetch import Fetcher
 from hashrally.listening.models import CollectionRun, Post, RawPage, RunProblem
-from hashrally.listening.pipeline import Chunk, StopRun, consume
+from hashrally.listening.pipeline import StopRun, consume
+from hashrally.listening.records import Chunk
 from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.django_db

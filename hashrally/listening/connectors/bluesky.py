@@ -46,9 +46,15 @@ from hashrally.listening.fetch import (
     reset_at,
 )
 from hashrally.listening.normalise.bluesky import NETWORK, author, normalise_posts
-from hashrally.listening.pipeline import Chunk, StopRun
-from hashrally.listening.records import AuthorRecord, Page, parse_time, unique
-from hashrally.listening.store import DETECT_MIN_CHARS
+from hashrally.listening.pipeline import StopRun
+from hashrally.listening.records import (
+    DETECT_MIN_CHARS,
+    AuthorRecord,
+    Chunk,
+    Page,
+    parse_time,
+    unique,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -33,8 +33,7 @@ import httpx
 from hashrally.listening.config import Listening
 from hashrally.listening.fetch import Fetcher, FetchError, MalformedPage
 from hashrally.listening.normalise.mastodon import normalise_statuses
-from hashrally.listening.pipeline import Chunk
-from hashrally.listening.records import Page, fold_tag, parse_time, unique
+from hashrally.listening.records import Chunk, Page, fold_tag, parse_time, unique
 
 TIMELINE = "/api/v1/timelines/tag/"
 LIMIT = 40  # Mastodon's largest page of statuses

@@ -25,8 +25,8 @@ from hashrally.listening.config import Listening
 from hashrally.listening.connectors import MissingCredentials
 from hashrally.listening.fetch import Fetcher, FetchError, MalformedPage
 from hashrally.listening.normalise.x import normalise_page
-from hashrally.listening.pipeline import Chunk, StopRun
-from hashrally.listening.records import Page, parse_time, unique
+from hashrally.listening.pipeline import StopRun
+from hashrally.listening.records import Chunk, Page, parse_time, unique
 
 CREDENTIAL = "HASHRALLY_X_BEARER_TOKEN"
 RECENT = "/tweets/search/recent"

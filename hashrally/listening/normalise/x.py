@@ -6,7 +6,9 @@ Pure: a parsed response in, records out. Accepts both the older and the newer me
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
+
+import msgspec
 
 from hashrally.listening.records import (
     AuthorRecord,
@@ -22,6 +24,83 @@ from hashrally.listening.records import (
 )
 
 NETWORK = "x"
+
+
+# Only the fields the normaliser reads. Decoding into these skips the rest of a response (context
+# annotations, media, polls, referenced posts) without building objects for it: half the cost
+# of parsing a full twarc2 line, which is most of an import's time.
+class _Tag(TypedDict, total=False):
+    tag: Any
+
+
+class _Mention(TypedDict, total=False):
+    username: Any
+
+
+class _Url(TypedDict, total=False):
+    url: Any
+    expanded_url: Any
+
+
+class _Entities(TypedDict, total=False):
+    hashtags: list[_Tag] | None
+    mentions: list[_Mention] | None
+    urls: list[_Url] | None
+
+
+class _Reference(TypedDict, total=False):
+    type: Any
+    id: Any
+
+
+class _Note(TypedDict, total=False):
+    text: Any
+    entities: _Entities | None
+
+
+class _Tweet(TypedDict, total=False):
+    id: Any
+    text: Any
+    author_id: Any
+    created_at: Any
+    lang: Any
+    entities: _Entities | None
+    public_metrics: dict[str, Any] | None
+    referenced_tweets: list[_Reference] | None
+    note_tweet: _Note | None
+
+
+class _User(TypedDict, total=False):
+    id: Any
+    username: Any
+    name: Any
+    created_at: Any
+    location: Any
+    description: Any
+    public_metrics: dict[str, Any] | None
+
+
+class _Includes(TypedDict, total=False):
+    users: list[_User] | None
+
+
+class _Response(TypedDict, total=False):
+    data: list[_Tweet] | _Tweet | None
+    includes: _Includes | None
+    errors: list[dict[str, Any]] | None
+
+
+_DECODER = msgspec.json.Decoder(_Response)
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """A response or twarc2 line, reduced to what `normalise_page` reads.
+
+    Raises msgspec.DecodeError when it is not JSON, msgspec.ValidationError (naming the path,
+    e.g. `$.data[0].entities`) when it is JSON of another shape."""
+    return _DECODER.decode(raw)  # type: ignore[return-value]
+
+
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 
 
@@ -52,8 +131,12 @@ def author(user: dict[str, Any]) -> AuthorRecord:
 
 
 def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
-    entities = tweet.get("entities") or {}
-    text = str(tweet.get("note_tweet", {}).get("text") or tweet.get("text") or "")
+    # A long post's full text and its entities are in note_tweet; `text` is cut at 280.
+    note = tweet.get("note_tweet") or {}
+    source = note if note.get("text") else tweet
+    text = str(source.get("text") or "")
+    listed = "entities" in source
+    entities = source.get("entities") or {}
     metrics = tweet.get("public_metrics") or {}
     kind, refers_to = "original", ""
     for ref in tweet.get("referenced_tweets") or []:
@@ -85,9 +168,11 @@ def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
         replies=_metric(metrics, "reply_count"),
         quotes=_metric(metrics, "quote_count"),
         views=_metric(metrics, "impression_count", "view_count"),
-        hashtags=unique(hashtags) or hashtags_in(text),
-        mentions=unique(mentions) or mentions_in(text),
-        links=unique(link for link in links if link) or links_in(text),
+        # X lists every hashtag, mention and link in `entities`; only a post without that field
+        # (older exports) has them read from its text.
+        hashtags=unique(hashtags) if listed else hashtags_in(text),
+        mentions=unique(mentions) if listed else mentions_in(text),
+        links=unique(link for link in links if link) if listed else links_in(text),
     )
 
 

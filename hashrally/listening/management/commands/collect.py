@@ -14,8 +14,8 @@ from hashrally.listening.config import LISTENING_NETWORKS, listening_for
 from hashrally.listening.connectors import CONNECTORS, MissingCredentials
 from hashrally.listening.fetch import Fetcher, FetchError
 from hashrally.listening.models import CollectionRun
-from hashrally.listening.pipeline import Chunk, StopRun, consume
-from hashrally.listening.records import parse_time
+from hashrally.listening.pipeline import StopRun, consume
+from hashrally.listening.records import Chunk, parse_time
 
 
 def _moment(value: str | None, name: str) -> Any:
