@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "hashrally.campaigns",
     "hashrally.supporters",
     "hashrally.listening",
+    "hashrally.reports",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,9 @@ DEFAULT_FROM_EMAIL = env_str("HASHRALLY_FROM_EMAIL", "hashrally <noreply@localho
 # this much plus the page cache's lifetime behind), and how long personal traces are kept.
 HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
+# The worker also collects live campaigns' posts on each one's schedule ([listening]
+# every_minutes); off, collection happens only through `hashrally collect`.
+HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)
 HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)

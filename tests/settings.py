@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("HASHRALLY_SECRET_KEY", "tests-only-secret-key-" + "x" * 32)
 os.environ.setdefault("HASHRALLY_DATA_KEYS", "dGVzdHMtb25seS1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=")
+# Workers started by tests never reach out to the networks' real servers; the schedule's own
+# tests turn it on against local fake servers.
+os.environ.setdefault("HASHRALLY_COLLECT_ON_SCHEDULE", "0")
 
 from hashrally.settings import *  # noqa: F403
 

@@ -42,6 +42,8 @@ class ListeningSpec(_Strict):
     languages: list[str] = []
     since: dt.datetime | dt.date | None = None
     until: dt.datetime | dt.date | None = None
+    # How often the worker collects a live campaign; 0: only by `hashrally collect`.
+    every_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
     mastodon: MastodonSettings = MastodonSettings()
     x: XSettings = XSettings()
     bluesky: BlueskySettings = BlueskySettings()

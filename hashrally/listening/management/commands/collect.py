@@ -9,12 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from hashrally.campaigns.models import Campaign
-from hashrally.listening import runs
+from hashrally.listening import collecting
 from hashrally.listening.config import LISTENING_NETWORKS, listening_for
-from hashrally.listening.connectors import CONNECTORS, MissingCredentials
-from hashrally.listening.fetch import Fetcher, FetchError
+from hashrally.listening.connectors import MissingCredentials
+from hashrally.listening.fetch import Fetcher
 from hashrally.listening.models import CollectionRun
-from hashrally.listening.pipeline import StopRun, consume
 from hashrally.listening.records import Chunk, parse_time
 
 
@@ -44,63 +43,43 @@ class Command(BaseCommand):
         listening = listening_for(campaign)
         since = _moment(options.get("since"), "since") or listening.since
         until = _moment(options.get("until"), "until") or listening.until
-        networks = options.get("network") or list(listening.networks)
         failed = []
-        for network in networks:
-            connector = CONNECTORS[network]
-            try:
-                connector.check_credentials()
-            except MissingCredentials as exc:
-                raise CommandError(str(exc)) from None
-            try:
-                key = connector.run_key(listening, since, until)
-            except ValueError as exc:
-                raise CommandError(f"{network}: {exc}") from None
-            run = runs.start_or_resume(campaign, network, key, since=since, until=until)
-            carry_over = getattr(connector, "carry_over", None)
-            if carry_over is not None and not run.checkpoint:
-                # A new run starts where the last finished one stopped (e.g. newer posts only).
-                previous = runs.last_finished(campaign, network, key)
-                if previous is not None:
-                    run.checkpoint = carry_over(previous.checkpoint)
-            progress = tqdm(desc=f"collect {network}", unit=" posts", file=sys.stderr, disable=None)
+        with httpx.Client(timeout=30, follow_redirects=True) as client:
+            fetcher = Fetcher(client=client)
+            for network in options.get("network") or list(listening.networks):
+                progress = tqdm(
+                    desc=f"collect {network}", unit=" posts", file=sys.stderr, disable=None
+                )
 
-            def advance(chunk: Chunk, bar: tqdm[Any] = progress) -> None:
-                bar.update(len(chunk.page.posts) if chunk.page else 0)
+                def advance(chunk: Chunk, bar: tqdm[Any] = progress) -> None:
+                    bar.update(len(chunk.page.posts) if chunk.page else 0)
 
-            with httpx.Client(timeout=30, follow_redirects=True) as client:
-                fetcher = Fetcher(client=client)
                 try:
-                    status, reason = consume(
-                        run,
-                        connector.chunks(
-                            listening, run.checkpoint, fetcher=fetcher, since=since, until=until
-                        ),
+                    run = collecting.collect(
+                        campaign,
                         listening,
+                        network,
+                        since=since,
+                        until=until,
+                        fetcher=fetcher,
                         on_progress=advance,
                     )
-                except StopRun as exc:
-                    status, reason = CollectionRun.Status.STOPPED, str(exc)
-                except FetchError as exc:
-                    status, reason = CollectionRun.Status.FAILED, str(exc)
-                except KeyboardInterrupt:
-                    status, reason = (
-                        CollectionRun.Status.STOPPED,
-                        "interrupted; run again to resume",
-                    )
+                except MissingCredentials as exc:
+                    raise CommandError(str(exc)) from None
+                except ValueError as exc:
+                    raise CommandError(f"{network}: {exc}") from None
                 finally:
                     progress.close()
-            run = runs.finish(run, status, reason)
-            if options["json"]:
-                self.stdout.write(
-                    json.dumps({"network": network, **run.summary(), "stop_reason": reason})
-                )
-            else:
-                self.stdout.write(
-                    f"{network}: read {run.read}, new {run.new}, updated {run.updated}, "
-                    f"duplicates {run.duplicates}, errors {run.errors} ({reason})"
-                )
-            if status == CollectionRun.Status.FAILED:
-                failed.append(f"{network}: {reason}")
+                reason = run.stop_reason
+                if options["json"]:
+                    summary = {"network": network, **run.summary(), "stop_reason": reason}
+                    self.stdout.write(json.dumps(summary))
+                else:
+                    self.stdout.write(
+                        f"{network}: read {run.read}, new {run.new}, updated {run.updated}, "
+                        f"duplicates {run.duplicates}, errors {run.errors} ({reason})"
+                    )
+                if run.status == CollectionRun.Status.FAILED:
+                    failed.append(f"{network}: {reason}")
         if failed:
             raise CommandError("; ".join(failed))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from types import FrameType
 from typing import Any
@@ -9,27 +10,42 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from hashrally.listening.collecting import collect_due
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
 
 DAY = 24 * 3600
+# How often the collector looks for campaigns whose collection is due.
+COLLECT_CHECK_SECONDS = 30
 
 
 class Command(BaseCommand):
-    help = "Background work: send queued mail, refresh public counts, purge old traces."
+    help = (
+        "Background work: send queued mail, refresh public counts, purge old traces, and "
+        "collect live campaigns' posts on their schedule."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="do one round and exit")
         parser.add_argument("--full", action="store_true", help="with --once: recount everything")
+        parser.add_argument(
+            "--collect", action="store_true", help="with --once: also run due collections"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.stopping = False
         if options["once"]:
+            if options["collect"]:
+                self._collect()
             self._round(full=options["full"])
             return
-        self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        if settings.HASHRALLY_COLLECT_ON_SCHEDULE:
+            # Collections take minutes; on their own thread they never hold up mail or counts.
+            collector = threading.Thread(target=self._collector, name="collector", daemon=True)
+            collector.start()
         interval = settings.HASHRALLY_COUNTS_INTERVAL
         self.stderr.write(f"worker: mail, counts every {interval}s, daily rebuild; Ctrl-C stops")
         last_full: float | None = None  # the first round rebuilds everything
@@ -45,6 +61,9 @@ class Command(BaseCommand):
                     last_full = started
             close_old_connections()
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if settings.HASHRALLY_COLLECT_ON_SCHEDULE:
+            # A collection stops after the page it is storing; what it stored stays.
+            collector.join(timeout=60)
 
     def _round(self, *, full: bool) -> None:
         sent, failed = send_due_mail()
@@ -55,6 +74,22 @@ class Command(BaseCommand):
                 f"worker: mail sent {sent}, failed {failed}; counts refreshed for "
                 f"{len(refreshed)} campaign(s); ip hashes purged {purged}"
             )
+
+    def _collect(self) -> None:
+        collect_due(should_stop=lambda: self.stopping, say=self.stdout.write)
+
+    def _collector(self) -> None:
+        while not self.stopping:
+            try:
+                self._collect()
+            except Exception as exc:
+                self.stderr.write(f"worker: collecting failed: {type(exc).__name__}: {exc}")
+            finally:
+                close_old_connections()
+            for _ in range(COLLECT_CHECK_SECONDS):
+                if self.stopping:
+                    break
+                time.sleep(1)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
