@@ -198,6 +198,9 @@ HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
 # The worker also collects live campaigns' posts on each one's schedule ([listening]
 # every_minutes); off, collection happens only through `hashrally collect`.
 HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)
+# Authenticity, top posts and the supporters' section are rebuilt from rows by the worker when
+# a campaign's data changed, at most this often (the other figures are counted as posts come).
+HASHRALLY_REPORT_EXTRAS_SECONDS = env_int("HASHRALLY_REPORT_EXTRAS_SECONDS", 300)
 HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)

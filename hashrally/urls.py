@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("hashrally.campaigns.urls")),
     path("", include("hashrally.supporters.urls")),
+    path("", include("hashrally.reports.urls")),
 ]

@@ -60,3 +60,7 @@ def subprocess_database_url() -> str:
     if s["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{s['NAME']}"
     return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+# The browser fixtures, defined once: Playwright's sync API allows one instance per process.
+from tests.browser import browser, visit  # noqa: E402, F401

@@ -3,92 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser
 
 from hashrally import pagecache
+from tests.browser import Visit
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "campaign-page.png"
-COMPOSERS = {"x.com", "bsky.app"}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """A browser tab that may only reach the test server; composers are caught, not contacted."""
-
-    def __init__(self, browser: Browser, base_url: str) -> None:
-        self.context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 1500})
-        self.composer_urls: list[str] = []
-        self.blocked: list[str] = []
-        self.base = urlsplit(base_url).netloc
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-
-    def _route(self, route: Route) -> None:
-        url = urlsplit(route.request.url)
-        if url.netloc != self.base:
-            self.blocked.append(route.request.url)
-            route.abort()
-        elif "/go/" in url.path:
-            # Fetch our redirect ourselves and stop there: the network's composer is recorded,
-            # never contacted.
-            response = route.fetch(max_redirects=0)
-            location = response.headers.get("location")
-            if location:
-                self.composer_urls.append(location)
-                route.fulfill(status=200, content_type="text/html", body="<p>composer</p>")
-            else:
-                route.fulfill(response=response)
-        else:
-            route.continue_()
-
-    def press_share(self, page: Page, label: str) -> str:
-        """Press a share button; return the address its new tab is sent to."""
-        before = len(self.composer_urls)
-        with page.expect_popup() as popup:
-            page.get_by_role("button", name=label, exact=True).click()
-        popup.value.wait_for_url(re.compile("/go/"))
-        popup.value.wait_for_load_state()
-        assert len(self.composer_urls) == before + 1
-        url = self.composer_urls[-1]
-        assert urlsplit(url).netloc in COMPOSERS
-        return url
-
-
-@pytest.fixture
-def visit(browser: Browser, live_server: object, examples: list[str]) -> Iterator[Visit]:
-    visit = Visit(browser, live_server.url)  # type: ignore[attr-defined]
-    yield visit
-    visit.context.close()
-    assert visit.blocked == [], "the page tried to load something from another server"
 
 
 def text_param(url: str) -> str:

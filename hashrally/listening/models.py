@@ -134,11 +134,20 @@ class PostMatch(models.Model):
     post_id = models.CharField(max_length=300)
     hashtags = models.JSONField(default=list, blank=True)
     targets = models.JSONField(default=list, blank=True)
+    # The reports' fold (reports/fold.py) counts pending matches into the campaign's figures;
+    # `tally` keeps the counts it added, so a later fetch adds only the difference.
+    pending = models.BooleanField(default=True)
+    tally = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "network", "post_id"], name="one_match_per_campaign_post"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["campaign"], condition=models.Q(pending=True), name="match_pending"
             )
         ]
 

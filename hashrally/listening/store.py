@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hashrally.campaigns.models import Campaign
 from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
@@ -168,6 +169,16 @@ class Store:
         self.run = run
         self.listening = listening
         self._authors: dict[tuple[str, str], int] = {}
+        # The run's campaign and the umbrellas above it: a post matched to a child campaign
+        # is one of its umbrella's posts too, counted once however many children bring it.
+        self.campaign_ids = [run.campaign_id]
+        parent = Campaign.objects.filter(pk=run.campaign_id).values_list("parent_id", flat=True)
+        ancestor = parent.first()
+        while ancestor is not None and ancestor not in self.campaign_ids:
+            self.campaign_ids.append(ancestor)
+            ancestor = (
+                Campaign.objects.filter(pk=ancestor).values_list("parent_id", flat=True).first()
+            )
 
     def _fresh_authors(
         self, pages: list[tuple[Page, bytes | Future[bytes], str]]
@@ -276,19 +287,23 @@ class Store:
                 hashtags = listening.folded_hashtags
                 _upsert(
                     PostMatch._meta.db_table,
-                    ["campaign_id", "network", "post_id", "hashtags", "targets"],
+                    ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
                     [
                         [
-                            run.campaign_id,
+                            campaign_id,
                             network,
                             r.post_id,
                             _json(sorted(hashtags.intersection(r.hashtags))),
                             _json(sorted(targets.intersection(r.mentions))),
+                            True,
                         ]
+                        for campaign_id in self.campaign_ids
                         for r in records
                     ],
                     ["campaign_id", "network", "post_id"],
-                    [],
+                    # Fetched again: its counts may have changed, so the reports' fold looks
+                    # at it again (reports/fold.py).
+                    ["pending"],
                 )
             CollectionRun.objects.filter(pk=run.pk).update(
                 pages=F("pages") + len(batch.pages),

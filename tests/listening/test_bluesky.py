@@ -624,7 +624,7 @@ def test_it_searches_mentions_of_bluesky_targets(
         "#RecognizeToReconcile",
         "mentions:NikolPashinyan.bsky.social",
     }
-    match = PostMatch.objects.get(post_id=mention["uri"])
+    match = PostMatch.objects.filter(campaign__slug=SLUG).get(post_id=mention["uri"])
     assert match.targets == ["nikolpashinyan.bsky.social"]
     assert run.read == 26
 
@@ -666,7 +666,9 @@ def test_it_collects_through_the_collect_command(
     assert followers and all(followers[did] == fake.followers[did] for did in followers)
     post = Post.objects.get(post_id=fake.posts[0]["uri"])
     assert post.url.startswith("https://bsky.app/profile/socpaperbot.bsky.social/post/")
-    assert PostMatch.objects.get(post_id=post.post_id).hashtags == ["khojaly"]
+    assert PostMatch.objects.filter(campaign__slug=SLUG).get(post_id=post.post_id).hashtags == [
+        "khojaly"
+    ]
     run = CollectionRun.objects.get()
     assert run.until is None and run.checkpoint["until"] == iso(UNTIL)  # now, kept for resuming
 

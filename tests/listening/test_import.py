@@ -129,7 +129,7 @@ def test_it_matches_the_campaigns_hashtags_and_targets(examples: list[str], tmp_
     path = tmp_path / "one.jsonl"
     path.write_bytes(orjson.dumps(page) + b"\n")
     run_import(path, "twarc2")
-    match = PostMatch.objects.get()
+    match = PostMatch.objects.get(campaign__slug=SLUG)
     assert match.hashtags == ["recognizetoreconcile"]
     assert match.targets == ["nikolpashinyan"]
     assert Post.objects.get().reposts == 3

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from hashrally.listening.collecting import collect_due
+from hashrally.reports.refresh import changed, refresh_reports
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
@@ -68,11 +69,15 @@ class Command(BaseCommand):
     def _round(self, *, full: bool) -> None:
         sent, failed = send_due_mail()
         refreshed = refresh_counts(full=full)
+        if refreshed:
+            changed(refreshed)
+        reported = refresh_reports()
         purged = purge_ip_hashes() if full else 0
-        if sent or failed or refreshed or purged:
+        if sent or failed or refreshed or purged or reported:
             self.stdout.write(
                 f"worker: mail sent {sent}, failed {failed}; counts refreshed for "
-                f"{len(refreshed)} campaign(s); ip hashes purged {purged}"
+                f"{len(refreshed)} campaign(s); reports rebuilt for {len(reported)}; "
+                f"ip hashes purged {purged}"
             )
 
     def _collect(self) -> None:

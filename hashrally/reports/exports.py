@@ -1,0 +1,122 @@
+"""CSV exports of a campaign's posts and authors, streamed, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from hashrally.reports.fold import _q
+
+POST_COLUMNS = [
+    "network",
+    "post_id",
+    "url",
+    "author_id",
+    "author_handle",
+    "created_at",
+    "language",
+    "kind",
+    "refers_to",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "views",
+    "hashtags",
+    "mentions",
+    "text",
+]
+AUTHOR_COLUMNS = [
+    "network",
+    "author_id",
+    "handle",
+    "name",
+    "followers",
+    "following",
+    "posts_count",
+    "created_at",
+    "location",
+    "bot_label",
+    "campaign_posts",
+    "first_hour",
+    "estimated_country",
+    "country_method",
+]
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    text = str(value)
+    if text.startswith(_FORMULA) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _lines(header: list[str], rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe(v) for v in row])
+
+
+def _stream(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(2000):
+            yield from rows
+
+
+def posts_csv(campaign_id: int) -> Iterator[str]:
+    columns = ", ".join(f"p.{_q(c)}" for c in POST_COLUMNS)
+    sql = (
+        f"SELECT {columns} FROM {_q('listening_postmatch')} m JOIN {_q('listening_post')} p "  # noqa: S608
+        "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+        "ORDER BY p.created_at, p.network, p.post_id"
+    )
+    json_at = [POST_COLUMNS.index("hashtags"), POST_COLUMNS.index("mentions")]
+
+    def unpacked(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        # JSON columns come back as text (Django decodes them only through the ORM): shown as
+        # the plain list instead.
+        for row in rows:
+            values = list(row)
+            for i in json_at:
+                if isinstance(values[i], str):
+                    values[i] = orjson.loads(values[i]) if values[i] else []
+            yield tuple(values)
+
+    rows = unpacked(_stream(sql, [campaign_id]))
+    return _lines(POST_COLUMNS, rows)
+
+
+def authors_csv(campaign_id: int) -> Iterator[str]:
+    sql = (
+        "SELECT a.network, a.author_id, a.handle, a.name, a.followers, a.following, "  # noqa: S608
+        "a.posts_count, a.created_at, a.location, a.bot_label, c.posts, c.first_hour, "
+        f"c.country, c.country_method FROM {_q('reports_campaignauthor')} c "
+        f"JOIN {_q('listening_author')} a ON a.network = c.network AND a.author_id = c.author_id "
+        "WHERE c.campaign_id = %s ORDER BY c.posts DESC, a.network, a.author_id"
+    )
+    return _lines(AUTHOR_COLUMNS, _stream(sql, [campaign_id]))

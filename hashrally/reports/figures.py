@@ -1,0 +1,640 @@
+"""The report: every figure of a campaign, as one JSON-ready dict.
+
+Two ways to the same counters:
+- `counters_from_figures`: what the fold keeps up to date (reports/fold.py), read by the
+  dashboard and the results page in one query;
+- `counters_from_rows`: a full rebuild from the posts, for `hashrally report`.
+Tests check that both give the same figures. What cannot be counted incrementally
+(supporters de-duplicated across an umbrella, authenticity, top posts and authors) is computed
+by `extras` from rows: by the worker into ReportExtras for the pages, directly for a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from hashrally.campaigns.models import Campaign, MessageVariant, Target
+from hashrally.listening.models import CollectionRun
+from hashrally.reports import authenticity, fold
+from hashrally.reports.fold import PENDING_COUNTRY, _q
+from hashrally.reports.models import Figure, ReportExtras
+from hashrally.supporters import crypto
+from hashrally.supporters.models import ProofOfPost, Supporter, SupporterHandle
+
+Counters = dict[str, dict[str, int]]
+TOP = 10
+KINDS = ("original", "repost", "reply", "quote")
+NEW_ACCOUNT = dt.timedelta(days=authenticity.NEW_ACCOUNT_DAYS)
+
+
+def family(campaign: Campaign) -> list[int]:
+    """The campaign and every campaign below it (an umbrella's children, theirs...)."""
+    ids, frontier = [campaign.pk], [campaign.pk]
+    while frontier:
+        frontier = [
+            pk
+            for pk in Campaign.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            if pk not in ids
+        ]
+        ids += frontier
+    return ids
+
+
+def counters_from_figures(campaign_id: int) -> Counters:
+    counters: Counters = defaultdict(dict)
+    for dimension, key, value in Figure.objects.filter(campaign_id=campaign_id).values_list(
+        "dimension", "key", "value"
+    ):
+        if value:
+            counters[dimension][key] = value
+    return dict(counters)
+
+
+def _hour_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+    return f"substr({column}, 1, 10) || 'T' || substr({column}, 12, 2)"
+
+
+def _elements_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"jsonb_array_elements_text({column})"
+    return f"json_each({column})"
+
+
+def _element_value() -> str:
+    return "e" if connection.vendor == "postgresql" else "e.value"
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def counters_from_rows(campaign_id: int) -> Counters:
+    """The fold's counters, computed again from the posts with a few grouped scans."""
+    match, post, author = _q("listening_postmatch"), _q("listening_post"), _q("listening_author")
+    joined = f"{match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id"
+    c: dict[str, Counter[str]] = defaultdict(Counter)
+    hour = _hour_sql("p.created_at")
+    for network, kind, language, at, n, likes, reposts, replies, quotes, views, with_views in _rows(
+        f"SELECT p.network, p.kind, p.language, {hour}, COUNT(*), SUM(p.likes), "  # noqa: S608
+        f"SUM(p.reposts), SUM(p.replies), SUM(p.quotes), SUM(p.views), COUNT(p.views) "
+        f"FROM {joined} WHERE m.campaign_id = %s GROUP BY 1, 2, 3, 4",
+        [campaign_id],
+    ):
+        at = at or ""
+        c["total"]["posts"] += n
+        c["total"]["views_posts"] += with_views
+        c["network"][network] += n
+        c["kind"][kind] += n
+        c["language"][language or ""] += n
+        c["day"][at[:10]] += n
+        c["hour"][at] += n
+        for name, value in zip(fold.METRICS, (likes, reposts, replies, quotes, views), strict=True):
+            c["engagement"][name] += int(value or 0)
+    element = _element_value()
+    for tag, n in _rows(
+        f"SELECT {element}, COUNT(*) FROM {joined}, {_elements_sql('p.hashtags')} e "  # noqa: S608
+        "WHERE m.campaign_id = %s GROUP BY 1",
+        [campaign_id],
+    ):
+        c["hashtag"][tag] += n
+    for network, handle, n in _rows(
+        f"SELECT m.network, {element}, COUNT(*) FROM {match} m, {_elements_sql('m.targets')} e "  # noqa: S608
+        "WHERE m.campaign_id = %s GROUP BY 1, 2",
+        [campaign_id],
+    ):
+        c["target"][f"{network}:{handle}"] += n
+    for network, posts, first, followers in _rows(
+        f"SELECT p.network, COUNT(*), MIN({hour}), MAX(COALESCE(a.followers, 0)) "  # noqa: S608
+        f"FROM {joined} LEFT JOIN {author} a "
+        "ON a.network = p.network AND a.author_id = p.author_id "
+        "WHERE m.campaign_id = %s GROUP BY p.network, p.author_id",
+        [campaign_id],
+    ):
+        first = first or ""
+        c["total"]["authors"] += 1
+        c["total"]["potential_reach"] += followers
+        c["total"]["potential_impressions"] += followers * posts
+        c["authors_network"][network] += 1
+        c["day_authors"][first[:10]] += 1
+        c["hour_authors"][first] += 1
+    # Countries are estimated once per author and kept (reports/geo.py); a rebuild places the
+    # ones not placed yet first.
+    for country, method, n in _rows(
+        f"SELECT country, country_method, COUNT(*) FROM {_q('reports_campaignauthor')} "  # noqa: S608
+        "WHERE campaign_id = %s GROUP BY 1, 2",
+        [campaign_id],
+    ):
+        c["country"][country] += n
+        if country != PENDING_COUNTRY:
+            c["country_method"][method] += n
+    return {d: {k: v for k, v in values.items() if v} for d, values in c.items() if values}
+
+
+# --- what is computed from rows for both ------------------------------------------------------
+
+
+def supporters_section(campaign: Campaign) -> dict[str, Any]:
+    """Joined, confirmed and verified, by country and by day and hour. One person joining
+    several campaigns of an umbrella (same email) counts once for it."""
+    ids = family(campaign)
+    people: dict[Any, dict[str, Any]] = {}
+    verified = verified_supporters(campaign, ids)
+    for pk, email_hash, country, confirmed_at, created_at in Supporter.objects.filter(
+        campaign_id__in=ids
+    ).values_list("pk", "email_hash", "country", "confirmed_at", "created_at"):
+        key = email_hash or pk
+        person = people.setdefault(
+            key, {"country": country, "confirmed": False, "verified": False, "at": created_at}
+        )
+        person["confirmed"] |= confirmed_at is not None
+        person["verified"] |= pk in verified
+        person["at"] = min(person["at"], created_at)
+    by_country: dict[str, dict[str, int]] = {}
+    days: Counter[str] = Counter()
+    hours: Counter[str] = Counter()
+    for person in people.values():
+        row = by_country.setdefault(person["country"], {"joined": 0, "confirmed": 0, "verified": 0})
+        row["joined"] += 1
+        row["confirmed"] += person["confirmed"]
+        row["verified"] += person["verified"]
+        at = person["at"].astimezone(dt.UTC)
+        days[at.strftime("%Y-%m-%d")] += 1
+        hours[at.strftime("%Y-%m-%dT%H")] += 1
+    return {
+        "joined": len(people),
+        "confirmed": sum(p["confirmed"] for p in people.values()),
+        "verified": sum(p["verified"] for p in people.values()),
+        "by_country": dict(sorted(by_country.items(), key=lambda kv: (-kv[1]["joined"], kv[0]))),
+        "joins_by_day": dict(sorted(days.items())),
+        "joins_by_hour": dict(sorted(hours.items())),
+    }
+
+
+_X_STATUS = re.compile(r"/status(?:es)?/(\d+)")
+
+
+def verified_supporters(campaign: Campaign, ids: list[int]) -> set[int]:
+    """Supporters whose handle authored one of the campaign's collected posts, or whose
+    pasted post link is one of them. Marks the matching proofs verified."""
+    match, post = _q("listening_postmatch"), _q("listening_post")
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for network, handle in SupporterHandle.objects.filter(
+        supporter__campaign_id__in=ids
+    ).values_list("network", "handle_hash"):
+        wanted[network].add(handle)
+    verified: set[int] = set()
+    if wanted:
+        # Handles are stored only as keyed hashes: hash the authors' handles the same way.
+        found: dict[str, set[str]] = defaultdict(set)
+        for network, handle in _rows(
+            f"SELECT DISTINCT p.network, p.author_handle FROM {match} m JOIN {post} p "  # noqa: S608
+            "ON p.network = m.network AND p.post_id = m.post_id "
+            "WHERE m.campaign_id = %s AND p.network IN (" + ", ".join(["%s"] * len(wanted)) + ")",
+            [campaign.pk, *wanted],
+        ):
+            digest = crypto.keyed_hash(
+                f"handle:{network}", crypto.normalise_handle(network, handle or "")
+            )
+            if digest in wanted[network]:
+                found[network].add(digest)
+        for network, hashes in found.items():
+            verified.update(
+                SupporterHandle.objects.filter(
+                    supporter__campaign_id__in=ids, network=network, handle_hash__in=hashes
+                ).values_list("supporter_id", flat=True)
+            )
+    proofs = list(
+        ProofOfPost.objects.filter(supporter__campaign_id__in=ids).values_list(
+            "pk", "supporter_id", "network", "url", "verified_at"
+        )
+    )
+    if proofs:
+        urls = {url for _, _, _, url, _ in proofs}
+        x_ids = {m.group(1) for url in urls if (m := _X_STATUS.search(url))}
+        known = {
+            (network, url)
+            for network, url in _rows(
+                f"SELECT p.network, p.url FROM {match} m JOIN {post} p "  # noqa: S608
+                "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+                "AND (p.url IN ("
+                + ", ".join(["%s"] * len(urls))
+                + ")"
+                + (
+                    " OR (p.network = 'x' AND p.post_id IN ("
+                    + ", ".join(["%s"] * len(x_ids))
+                    + "))"
+                    if x_ids
+                    else ""
+                )
+                + ")",
+                [campaign.pk, *urls, *x_ids],
+            )
+        }
+        known_x = {url.rsplit("/", 1)[-1] for network, url in known if network == "x"}
+        newly = []
+        for pk, supporter_id, network, url, verified_at in proofs:
+            m = _X_STATUS.search(url)
+            if (network, url) in known or (network == "x" and m and m.group(1) in known_x):
+                verified.add(supporter_id)
+                if verified_at is None:
+                    newly.append(pk)
+        if newly:
+            ProofOfPost.objects.filter(pk__in=newly).update(verified_at=timezone.now())
+    return verified
+
+
+def _templates(ids: list[int]) -> list[str]:
+    return list(MessageVariant.objects.filter(campaign_id__in=ids).values_list("text", flat=True))
+
+
+def _stream(sql: str, params: list[Any], size: int = 10_000) -> Iterator[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def extras(campaign: Campaign) -> dict[str, Any]:
+    """Authenticity, top posts and authors, supporters, sources and the dataset hash."""
+    ids = family(campaign)
+    match, post, author = _q("listening_postmatch"), _q("listening_post"), _q("listening_author")
+    # Per author: their campaign posts, first and last.
+    per_author: dict[tuple[str, str], tuple[int, Any, Any]] = {}
+    for network, author_id, n, first, last in _rows(
+        f"SELECT p.network, p.author_id, COUNT(*), MIN(p.created_at), MAX(p.created_at) "  # noqa: S608
+        f"FROM {match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id "
+        "WHERE m.campaign_id = %s GROUP BY 1, 2",
+        [campaign.pk],
+    ):
+        per_author[network, author_id] = (n, _moment(first), _moment(last))
+    bots: dict[tuple[str, str], list[str]] = {}
+    created_of: dict[tuple[str, str], dt.datetime | None] = {}
+    profiles: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for row in _stream(
+        f"SELECT a.network, a.author_id, a.created_at, a.followers, a.following, a.name, "  # noqa: S608
+        f"a.description, a.bot_label, a.handle FROM {author} a JOIN "
+        f"{_q('reports_campaignauthor')} c ON c.network = a.network AND c.author_id = a.author_id "
+        "WHERE c.campaign_id = %s",
+        [campaign.pk],
+    ):
+        network, author_id, created, followers, following, name, description, label, handle = row
+        key = (network, author_id)
+        created_of[key] = _moment(created)
+        profiles[key] = (handle, name, followers)
+        n, first, last = per_author.get(key, (0, None, None))
+        span = (last - first).total_seconds() / 86400 if first and last else 0.0
+        is_bot, reasons = authenticity.bot_like(
+            authenticity.AuthorSignals(
+                network=network,
+                author_id=author_id,
+                created_at=_moment(created),
+                first_post_at=first,
+                posts_in_campaign=n,
+                active_days=max(span, 1 / 24),
+                followers=followers,
+                following=following,
+                name=name or "",
+                description=description or "",
+                has_default_profile=None,
+                bot_label=label,
+            )
+        )
+        if is_bot:
+            bots[key] = reasons
+    # One pass over the posts: texts for clustering, times for bursts, the dataset hash.
+    digest = hashlib.sha256()
+    texts: list[tuple[str, str]] = []
+    events: list[tuple[dt.datetime, bool]] = []
+    post_author: dict[str, tuple[str, str]] = {}
+    for network, post_id, author_id, kind, text, created, *metrics in _stream(
+        f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, p.created_at, p.likes, "  # noqa: S608
+        f"p.reposts, p.replies, p.quotes, p.views FROM {match} m JOIN {post} p "
+        "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+        "ORDER BY p.network, p.post_id",
+        [campaign.pk],
+    ):
+        digest.update(f"{network}\t{post_id}\t{author_id}\t{metrics}\n".encode())
+        post_key = f"{network}:{post_id}"
+        post_author[post_key] = (network, author_id)
+        # A repost's text is the reposted one by design: not evidence of copying.
+        if kind != "repost" and text:
+            texts.append((post_key, text))
+        moment = _moment(created)
+        if moment is not None:
+            account = created_of.get((network, author_id))
+            events.append((moment, account is not None and moment - account < NEW_ACCOUNT))
+    result = authenticity.clusters(texts, _templates(ids))
+    samples = {cluster[0] for cluster in result.suspect_clusters[:TOP]}
+    texts_of = {key: text for key, text in texts if key in samples}
+    del texts
+    found_bursts = authenticity.bursts(events)
+    del events
+    bot_posts = {k for k, a in post_author.items() if a in bots}
+    flagged = bot_posts | result.suspect_posts
+    flagged_authors = set(bots)
+    reach_flagged = sum((profiles.get(a, (0, 0, 0))[2] or 0) for a in flagged_authors)
+    top_posts = [
+        {
+            "network": network,
+            "url": url,
+            "author": handle or author_id,
+            "text": text[:280],
+            "created_at": moment.isoformat() if (moment := _moment(created)) else None,
+            "likes": likes or 0,
+            "reposts": reposts or 0,
+            "replies": replies or 0,
+            "quotes": quotes or 0,
+        }
+        for (
+            network,
+            url,
+            author_id,
+            handle,
+            text,
+            created,
+            likes,
+            reposts,
+            replies,
+            quotes,
+        ) in _rows(
+            f"SELECT p.network, p.url, p.author_id, p.author_handle, p.text, p.created_at, "  # noqa: S608
+            f"p.likes, p.reposts, p.replies, p.quotes FROM {match} m JOIN {post} p "
+            "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+            "ORDER BY COALESCE(p.likes, 0) + COALESCE(p.reposts, 0) + COALESCE(p.replies, 0) "
+            "+ COALESCE(p.quotes, 0) DESC, p.network, p.post_id LIMIT %s",
+            [campaign.pk, TOP],
+        )
+    ]
+    top_authors = [
+        {
+            "network": network,
+            "handle": profiles.get((network, author_id), ("",))[0] or author_id,
+            "name": profiles.get((network, author_id), ("", ""))[1] or "",
+            "followers": followers,
+            "posts": posts,
+        }
+        for network, author_id, followers, posts in _rows(
+            f"SELECT network, author_id, followers, posts FROM {_q('reports_campaignauthor')} "  # noqa: S608
+            "WHERE campaign_id = %s ORDER BY followers DESC, posts DESC, network, author_id "
+            "LIMIT %s",
+            [campaign.pk, TOP],
+        )
+    ]
+    return {
+        "supporters": supporters_section(campaign),
+        "authenticity": {
+            "bot_like_authors": len(bots),
+            "bot_like_posts": len(bot_posts),
+            "bot_like_reasons": dict(Counter(r for reasons in bots.values() for r in reasons)),
+            "template_posts": len(result.template_posts),
+            "suspect_cluster_posts": len(result.suspect_posts),
+            "suspect_clusters": [
+                {"posts": len(cluster), "sample": texts_of.get(cluster[0], "")[:280]}
+                for cluster in result.suspect_clusters[:TOP]
+            ],
+            "bursts": len(found_bursts),
+            "burst_windows": [
+                {
+                    "start": b.start.isoformat(),
+                    "end": b.end.isoformat(),
+                    "posts": b.posts,
+                    "new_account_posts": b.new_account_posts,
+                }
+                for b in found_bursts
+            ],
+            "flagged_posts": len(flagged),
+            "flagged_authors": len(flagged_authors),
+            "flagged_reach": reach_flagged,
+        },
+        "top_posts": top_posts,
+        "top_authors": top_authors,
+        "sources": sources(ids),
+        "dataset_sha256": digest.hexdigest(),
+    }
+
+
+def sources(ids: list[int]) -> list[dict[str, Any]]:
+    rows = (
+        CollectionRun.objects.filter(campaign_id__in=ids)
+        .values("source")
+        .annotate(
+            read=Sum("read"),
+            first=Min("since"),
+            last=Max("until"),
+            started=Min("started_at"),
+            finished=Max("finished_at"),
+        )
+        .order_by("source")
+    )
+    out = []
+    for row in rows:
+        count = CollectionRun.objects.filter(campaign_id__in=ids, source=row["source"]).count()
+        start = row["first"] or row["started"]
+        end = row["last"] or row["finished"]
+        out.append(
+            {
+                "source": row["source"],
+                "runs": count,
+                "posts_read": row["read"] or 0,
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+            }
+        )
+    return out
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _top(counts: dict[str, int], limit: int | None = None) -> dict[str, int]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return dict(ranked[:limit] if limit else ranked)
+
+
+def _title(campaign: Campaign) -> str:
+    text = campaign.texts.filter(language=campaign.default_language).first()
+    return text.title if text else campaign.slug
+
+
+def assemble(campaign: Campaign, counters: Counters, more: dict[str, Any]) -> dict[str, Any]:
+    """The report dict (docs/metrics.md) from the counters and what `extras` computed."""
+    total = counters.get("total", {})
+    kinds = counters.get("kind", {})
+    engagement = counters.get("engagement", {})
+    supporters = more.get("supporters") or supporters_section(campaign)
+    hours = sorted(h for h in counters.get("hour", {}) if h)
+    days = counters.get("day", {})
+    day_authors = counters.get("day_authors", {})
+    joins_by_day = supporters.get("joins_by_day", {})
+    timeline = [
+        {
+            "date": day,
+            "posts": days.get(day, 0),
+            "authors": day_authors.get(day, 0),
+            "joins": joins_by_day.get(day, 0),
+        }
+        for day in sorted(set(days) | set(day_authors) | set(joins_by_day))
+        if day
+    ]
+    hour_posts = counters.get("hour", {})
+    hour_authors = counters.get("hour_authors", {})
+    joins_by_hour = supporters.get("joins_by_hour", {})
+    timeline_hourly = [
+        {
+            "hour": f"{hour}:00Z",
+            "posts": hour_posts.get(hour, 0),
+            "authors": hour_authors.get(hour, 0),
+            "joins": joins_by_hour.get(hour, 0),
+        }
+        for hour in sorted(set(hour_posts) | set(hour_authors) | set(joins_by_hour))
+        if hour
+    ]
+    countries = counters.get("country", {})
+    placed = {k: v for k, v in countries.items() if k not in ("", PENDING_COUNTRY)}
+    unplaced = countries.get("", 0) + countries.get(PENDING_COUNTRY, 0)
+    authors = total.get("authors", 0)
+    targets: dict[str, dict[str, Any]] = {}
+    names = {
+        (account.network, account.handle.casefold()): target.name
+        for target in Target.objects.filter(campaign_id__in=family(campaign)).prefetch_related(
+            "accounts"
+        )
+        for account in target.accounts.all()
+    }
+    for (network, handle), name in names.items():
+        entry = targets.setdefault(handle, {"name": name, "total": 0, "by_network": {}})
+        entry["by_network"].setdefault(network, 0)
+    for key, n in counters.get("target", {}).items():
+        network, handle = key.split(":", 1)
+        entry = targets.setdefault(
+            handle, {"name": names.get((network, handle), handle), "total": 0, "by_network": {}}
+        )
+        entry["total"] += n
+        entry["by_network"][network] = entry["by_network"].get(network, 0) + n
+    flagged = more.get("authenticity", {})
+    posts_total = total.get("posts", 0)
+    reach = total.get("potential_reach", 0)
+    window_from = hours[0] + ":00:00+00:00" if hours else None
+    window_to = hours[-1] + ":59:59+00:00" if hours else None
+    return {
+        "campaign": {
+            "slug": campaign.slug,
+            "title": _title(campaign),
+            "umbrella": Campaign.objects.filter(parent=campaign).exists(),
+            "children": list(
+                Campaign.objects.filter(parent=campaign)
+                .order_by("slug")
+                .values_list("slug", flat=True)
+            ),
+        },
+        "generated_at": timezone.now().isoformat(),
+        "window": {"from": window_from, "to": window_to},
+        "sources": more.get("sources", []),
+        "supporters": {k: supporters[k] for k in ("joined", "confirmed", "verified", "by_country")},
+        "posts": {
+            "total": posts_total,
+            "originals": kinds.get("original", 0),
+            "reposts": kinds.get("repost", 0),
+            "replies": kinds.get("reply", 0),
+            "quotes": kinds.get("quote", 0),
+            "by_network": _top(counters.get("network", {})),
+            "by_language": _top(counters.get("language", {})),
+            "hashtags": [
+                {"hashtag": tag, "posts": n}
+                for tag, n in _top(counters.get("hashtag", {}), 20).items()
+            ],
+        },
+        "authors": {
+            "unique": authors,
+            "by_network": _top(counters.get("authors_network", {})),
+            "potential_reach": reach,
+            "potential_impressions": total.get("potential_impressions", 0),
+            "views": engagement.get("views") if total.get("views_posts") else None,
+            "posts_with_views": total.get("views_posts", 0),
+            "countries": {
+                "by_country": _top(placed),
+                "by_method": _top(counters.get("country_method", {})),
+                "unplaced": unplaced,
+                "unplaced_share": round(unplaced / authors, 4) if authors else 0.0,
+                "method": "estimate",
+            },
+            "top": more.get("top_authors", []),
+        },
+        "engagement": {
+            name: engagement.get(name, 0) for name in ("likes", "reposts", "replies", "quotes")
+        },
+        "top_posts": more.get("top_posts", []),
+        "targets": dict(sorted(targets.items(), key=lambda kv: (-kv[1]["total"], kv[0]))),
+        "timeline": timeline,
+        "timeline_hourly": timeline_hourly,
+        "authenticity": {
+            k: flagged.get(
+                k, 0 if k not in ("suspect_clusters", "burst_windows", "bot_like_reasons") else []
+            )
+            for k in (
+                "bot_like_authors",
+                "bot_like_posts",
+                "bot_like_reasons",
+                "template_posts",
+                "suspect_cluster_posts",
+                "suspect_clusters",
+                "bursts",
+                "burst_windows",
+            )
+        },
+        "headline": {
+            "with_flagged": {"posts": posts_total, "authors": authors, "potential_reach": reach},
+            "without_flagged": {
+                "posts": posts_total - flagged.get("flagged_posts", 0),
+                "authors": authors - flagged.get("flagged_authors", 0),
+                "potential_reach": reach - flagged.get("flagged_reach", 0),
+            },
+        },
+        "dataset_sha256": more.get("dataset_sha256", ""),
+    }
+
+
+def dashboard_report(campaign: Campaign) -> dict[str, Any]:
+    """From the counters and the worker's extras: a few queries, whatever the campaign's size."""
+    stored = ReportExtras.objects.filter(campaign=campaign).first()
+    more = stored.data if stored else {}
+    report = assemble(campaign, counters_from_figures(campaign.pk), more)
+    report["built_at"] = stored.built_at.isoformat() if stored and stored.built_at else None
+    return report
+
+
+def full_report(campaign: Campaign) -> dict[str, Any]:
+    """Rebuilt from rows: authors not placed yet are placed, then every figure is counted."""
+    while fold.place_authors(campaign.pk):
+        pass
+    return assemble(campaign, counters_from_rows(campaign.pk), extras(campaign))
+
+
+def refresh_extras(campaign: Campaign) -> ReportExtras:
+    data = extras(campaign)
+    fold.resync_followers(campaign.pk)
+    stored, _ = ReportExtras.objects.update_or_create(
+        campaign=campaign, defaults={"data": data, "built_at": timezone.now()}
+    )
+    return stored

@@ -1,0 +1,345 @@
+"""Folding stored posts into each campaign's counters (reports.Figure), incrementally.
+
+The store marks every match it writes as pending (a new post, or a post fetched again). The
+worker folds pending matches, a few thousand at a time, in transactions that also clear them
+and keep the counts each match added (`tally`), so:
+- a post is counted once per campaign, however often it is fetched; a later fetch adds only
+  the difference in its engagement;
+- a fold that is killed rolls back whole and is done again; nothing is lost or counted twice;
+- imports and collections stay as fast as storing allows, and pages read counters only.
+Umbrella campaigns get their children's posts as matches of their own (listening/store.py),
+so their counters are de-duplicated across children.
+
+Dimensions (docs/metrics.md defines every figure):
+  total        posts, authors, potential_reach, potential_impressions, views_posts
+  kind         original | repost | reply | quote -> posts
+  engagement   likes | reposts | replies | quotes | views -> sums
+  network      -> posts;  authors_network -> authors
+  language     -> posts ("" when unknown)
+  hashtag      -> posts carrying it (every hashtag, for co-occurrence)
+  target       "network:handle" -> posts mentioning that target
+  day, hour    "YYYY-MM-DD", "YYYY-MM-DDTHH" (UTC) -> posts
+  day_authors, hour_authors -> authors whose first campaign post falls then
+  country      estimated author country ("" unplaced, "?" not estimated yet) -> authors
+  country_method  location | language | "" -> authors (placed ones)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from django.db import connection, transaction
+
+METRICS = ("likes", "reposts", "replies", "quotes", "views")
+PENDING_COUNTRY = "?"
+FOLD_BATCH = 5000
+CHUNK = 500
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _select_in(sql: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
+    """Run `sql` (with `IN ({marks})`) over `ids` in chunks."""
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            rows += cursor.fetchall()
+    return rows
+
+
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    loaded = orjson.loads(value) if value else None
+    return loaded if isinstance(loaded, list) else []
+
+
+def day_hour(created: Any) -> tuple[str, str]:
+    """ "YYYY-MM-DD" and "YYYY-MM-DDTHH" in UTC, from what the database gives back (text in
+    UTC from SQLite, an aware datetime from PostgreSQL)."""
+    if created is None:
+        return "", ""
+    if isinstance(created, str):
+        return created[:10], f"{created[:10]}T{created[11:13]}"
+    moment = created.astimezone(dt.UTC) if created.tzinfo else created
+    text = moment.isoformat()
+    return text[:10], f"{text[:10]}T{text[11:13]}"
+
+
+def lock(campaign_ids: Iterable[int]) -> None:
+    """One fold (or placing, or resync) per campaign at a time, across worker processes.
+    SQLite writes one transaction at a time already."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for campaign_id in sorted(set(campaign_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x4852, campaign_id])
+
+
+def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
+    rows: list[list[Any]] = [[campaign_id, d, k[:300], v] for (d, k), v in figures.items() if v]
+    if not rows:
+        return
+    table, key, value = _q("reports_figure"), _q("key"), _q("value")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (campaign_id, dimension, {key}, {value}) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, dimension, {key}) "
+            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
+            rows,
+        )
+
+
+def campaigns_pending() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT campaign_id FROM {_q('listening_postmatch')} WHERE pending"  # noqa: S608
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
+    """Fold up to `limit` pending matches of a campaign; return how many were folded."""
+    match, post = _q("listening_postmatch"), _q("listening_post")
+    # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
+    # them pending again waits, and its change is folded next time rather than lost.
+    locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
+    with transaction.atomic():
+        lock([campaign_id])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
+                f"p.kind, p.created_at, p.likes, p.reposts, p.replies, p.quotes, p.views, "
+                f"p.hashtags FROM {match} m JOIN {post} p "
+                "ON p.network = m.network AND p.post_id = m.post_id "
+                f"WHERE m.campaign_id = %s AND m.pending ORDER BY m.id LIMIT %s{locking}",
+                [campaign_id, limit],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return 0
+        figures: Counter[tuple[str, str]] = Counter()
+        keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
+        per_author: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        done = []
+        for (
+            match_id,
+            network,
+            tally,
+            targets,
+            author_id,
+            language,
+            kind,
+            created,
+            *metrics,
+            hashtags,
+        ) in rows:
+            done.append([orjson.dumps(metrics).decode(), match_id])
+            counted = _json_list(tally) if tally is not None else None
+            if counted:
+                # Counted before: only the difference in engagement.
+                for name, now, before in zip(METRICS, metrics, counted, strict=False):
+                    if now != before:
+                        figures["engagement", name] += (now or 0) - (before or 0)
+                if (metrics[4] is None) != (counted[4] is None):
+                    figures["total", "views_posts"] += 1 if counted[4] is None else -1
+                continue
+            day, hour = day_hour(created)
+            keys += [
+                ("total", "posts"),
+                ("network", network),
+                ("kind", kind),
+                ("language", language or ""),
+                ("day", day),
+                ("hour", hour),
+            ]
+            for name, value in zip(METRICS, metrics, strict=True):
+                if value:
+                    figures["engagement", name] += value
+            if metrics[4] is not None:
+                keys.append(("total", "views_posts"))
+            keys += [("hashtag", tag) for tag in _json_list(hashtags)]
+            keys += [("target", f"{network}:{handle}") for handle in _json_list(targets)]
+            per_author.setdefault((network, author_id), []).append((hour, language or ""))
+        figures.update(keys)
+        _authors(campaign_id, per_author, figures)
+        with connection.cursor() as cursor:
+            json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+            cursor.executemany(
+                f"UPDATE {match} SET pending = FALSE, tally = {json_value} WHERE id = %s",  # noqa: S608
+                done,
+            )
+        add(campaign_id, figures)
+    return len(rows)
+
+
+def _authors(
+    campaign_id: int,
+    per_author: dict[tuple[str, str], list[tuple[str, str]]],
+    figures: Counter[tuple[str, str]],
+) -> None:
+    author, table = _q("listening_author"), _q("reports_campaignauthor")
+    followers_of: dict[tuple[str, str], int] = {}
+    known: dict[tuple[str, str], tuple[int, int, str]] = {}
+    for network in {n for n, _ in per_author}:
+        ids = [a for n, a in per_author if n == network]
+        for author_id, followers in _select_in(
+            f"SELECT author_id, followers FROM {author} "  # noqa: S608
+            "WHERE network = %s AND author_id IN ({marks})",
+            [network],
+            ids,
+        ):
+            followers_of[network, author_id] = followers or 0
+        for author_id, posts, followers, first in _select_in(
+            f"SELECT author_id, posts, followers, first_hour FROM {table} "  # noqa: S608
+            "WHERE campaign_id = %s AND network = %s AND author_id IN ({marks})",
+            [campaign_id, network],
+            ids,
+        ):
+            known[network, author_id] = (posts, followers, first or "")
+    keys: list[tuple[str, str]] = []
+    reach = impressions = 0
+    new_rows: list[list[Any]] = []
+    changed_rows: list[list[Any]] = []
+    for (network, author_id), posts in per_author.items():
+        followers = followers_of.get((network, author_id), 0)
+        # Hours sort as text; a post without a time ("") counts only if it is all there is.
+        first = min((hour for hour, _ in posts if hour), default="")
+        if (network, author_id) not in known:
+            language = Counter(lang for _, lang in posts).most_common(1)[0][0]
+            reach += followers
+            impressions += followers * len(posts)
+            keys += [("day_authors", first[:10]), ("hour_authors", first)]
+            keys.append(("authors_network", network))
+            new_rows.append(
+                [campaign_id, network, author_id, len(posts), followers, first, language]
+            )
+            continue
+        count, old_followers, old_first = known[network, author_id]
+        # Impressions are posts x followers: the new posts at today's followers, plus the
+        # change in followers over the posts counted before.
+        reach += followers - old_followers
+        impressions += followers * len(posts) + (followers - old_followers) * count
+        if first and (not old_first or first < old_first):
+            # An import reaching further back: the author's first post moves earlier.
+            keys += [("day_authors", first[:10]), ("hour_authors", first)]
+            figures["day_authors", old_first[:10]] -= 1
+            figures["hour_authors", old_first] -= 1
+        else:
+            first = old_first
+        changed_rows.append([count + len(posts), followers, first, campaign_id, network, author_id])
+    figures.update(keys)
+    figures["total", "authors"] += len(new_rows)
+    figures["country", PENDING_COUNTRY] += len(new_rows)
+    figures["total", "potential_reach"] += reach
+    figures["total", "potential_impressions"] += impressions
+    with connection.cursor() as cursor:
+        if new_rows:
+            cursor.executemany(
+                f"INSERT INTO {table} (campaign_id, network, author_id, posts, followers, "  # noqa: S608
+                "first_hour, language, country, country_method) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, '{PENDING_COUNTRY}', '')",
+                new_rows,
+            )
+        if changed_rows:
+            cursor.executemany(
+                f"UPDATE {table} SET posts = %s, followers = %s, first_hour = %s "  # noqa: S608
+                "WHERE campaign_id = %s AND network = %s AND author_id = %s",
+                changed_rows,
+            )
+
+
+def place_authors(campaign_id: int, limit: int = FOLD_BATCH) -> int:
+    """Estimate the country of authors not placed yet (reports/geo.py); return how many."""
+    from hashrally.reports import geo  # its gazetteer loads on first use
+
+    table, author = _q("reports_campaignauthor"), _q("listening_author")
+    with transaction.atomic():
+        lock([campaign_id])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id, c.language, a.location FROM {table} c "  # noqa: S608
+                f"LEFT JOIN {author} a ON a.network = c.network AND a.author_id = c.author_id "
+                "WHERE c.campaign_id = %s AND c.country = %s LIMIT %s",
+                [campaign_id, PENDING_COUNTRY, limit],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return 0
+            figures: Counter[tuple[str, str]] = Counter()
+            updates = []
+            for row_id, language, location in rows:
+                country, method = geo.estimate(location or "", language or "")
+                figures["country", PENDING_COUNTRY] -= 1
+                figures["country", country or ""] += 1
+                figures["country_method", method] += 1
+                updates.append([country or "", method, row_id])
+            cursor.executemany(
+                f"UPDATE {table} SET country = %s, country_method = %s WHERE id = %s",  # noqa: S608
+                updates,
+            )
+        add(campaign_id, figures)
+    return len(rows)
+
+
+def resync_followers(campaign_id: int) -> int:
+    """Authors whose follower count changed since their last campaign post: reach and
+    impressions follow the latest count. Returns how many authors changed."""
+    table, author = _q("reports_campaignauthor"), _q("listening_author")
+    with transaction.atomic():
+        lock([campaign_id])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id, c.posts, c.followers, COALESCE(a.followers, 0) FROM {table} c "  # noqa: S608
+                f"JOIN {author} a ON a.network = c.network AND a.author_id = c.author_id "
+                "WHERE c.campaign_id = %s AND c.followers <> COALESCE(a.followers, 0)",
+                [campaign_id],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return 0
+            figures: Counter[tuple[str, str]] = Counter()
+            for _, posts, old, new in rows:
+                figures["total", "potential_reach"] += new - old
+                figures["total", "potential_impressions"] += (new - old) * posts
+            cursor.executemany(
+                f"UPDATE {table} SET followers = %s WHERE id = %s",  # noqa: S608
+                [[new, row_id] for row_id, _, _, new in rows],
+            )
+        add(campaign_id, figures)
+    return len(rows)
+
+
+def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
+    """What the worker runs each round: pending matches, then unplaced authors, within a
+    time budget so mail and counts are not held up. Returns the matches folded per campaign."""
+    import time
+
+    started = time.monotonic()
+    folded: dict[int, int] = {}
+    for campaign_id in campaigns_pending():
+        while time.monotonic() - started < budget_seconds:
+            done = fold(campaign_id)
+            folded[campaign_id] = folded.get(campaign_id, 0) + done
+            if done < FOLD_BATCH:
+                break
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT campaign_id FROM {_q('reports_campaignauthor')} "  # noqa: S608
+            "WHERE country = %s",
+            [PENDING_COUNTRY],
+        )
+        unplaced = [row[0] for row in cursor.fetchall()]
+    for campaign_id in unplaced:
+        while time.monotonic() - started < budget_seconds:
+            if place_authors(campaign_id) < FOLD_BATCH:
+                break
+    return folded

@@ -1,0 +1,85 @@
+"""Pre-aggregated figures, kept up to date in the same transaction that stores posts, so the
+dashboard and results page read counters instead of aggregating posts on each view."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from hashrally.campaigns.models import Campaign
+
+
+class Figure(models.Model):
+    """One counter of a campaign: (dimension, key) -> value, e.g. ("language", "az") -> 120.
+
+    Dimensions are listed in reports/aggregates.py; docs/metrics.md defines each figure."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    key = models.CharField(max_length=300)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "dimension", "key"], name="one_figure_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.dimension}:{self.key} = {self.value}"
+
+
+class CampaignAuthor(models.Model):
+    """An author of at least one of a campaign's posts: for unique authors and reach."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=20)
+    author_id = models.CharField(max_length=200)
+    posts = models.PositiveIntegerField(default=0)
+    followers = models.BigIntegerField(default=0)
+    first_hour = models.CharField(max_length=13, blank=True)  # "YYYY-MM-DDTHH", UTC
+    language = models.CharField(max_length=16, blank=True)  # of most of their posts
+    # Estimated by the worker: "?" until then, "" when it could not be placed.
+    country = models.CharField(max_length=2, default="?")
+    country_method = models.CharField(max_length=10, blank=True)  # location | language | ""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "network", "author_id"], name="one_author_per_campaign"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["network", "author_id"], name="campaign_author_lookup"),
+            models.Index(fields=["country"], name="campaign_author_to_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.network}:{self.author_id}"
+
+
+class ReportExtras(models.Model):
+    """What cannot be counted incrementally (authenticity, top posts and authors, verified
+    supporters): rebuilt by the worker when the campaign's posts changed, at most every few
+    minutes, and read as is by the pages."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    built_at = models.DateTimeField(null=True, blank=True)
+    posts_changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"extras of {self.campaign_id}"
+
+
+class ResultsSettings(models.Model):
+    """Which sections the organiser publishes on /c/<slug>/results (none until they choose)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    sections = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "results settings"
+
+    def __str__(self) -> str:
+        return f"results of {self.campaign_id}"

@@ -1,0 +1,102 @@
+"""The organiser's dashboard and downloads (login required) and the public results page."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.models import Campaign
+from hashrally.reports import exports
+from hashrally.reports import render as rendering
+from hashrally.reports.figures import dashboard_report
+from hashrally.reports.models import ResultsSettings
+
+
+def _organised(request: HttpRequest, slug: str) -> Campaign | HttpResponse:
+    """The campaign, if this person organises it; else the way to log in, or 404."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), "admin:login")
+    campaign = campaigns_of(request.user).filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("no campaign of yours with this address")
+    return campaign
+
+
+@require_GET
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    if isinstance(campaign, HttpResponse):
+        return campaign
+    report = dashboard_report(campaign)
+    response = render(
+        request,
+        "reports/dashboard.html",
+        {"campaign": campaign, **rendering.report_context(report)},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def report_json(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    if isinstance(campaign, HttpResponse):
+        return campaign
+    response = HttpResponse(
+        json.dumps(dashboard_report(campaign), ensure_ascii=False, indent=1),
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slug}-report.json"'
+    return response
+
+
+@require_GET
+def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    if isinstance(campaign, HttpResponse):
+        return campaign
+    response = HttpResponse(
+        rendering.pdf_report(dashboard_report(campaign)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slug}-report.pdf"'
+    return response
+
+
+def _csv(request: HttpRequest, slug: str, what: str) -> HttpResponseBase:
+    campaign = _organised(request, slug)
+    if isinstance(campaign, HttpResponse):
+        return campaign
+    rows = exports.posts_csv(campaign.pk) if what == "posts" else exports.authors_csv(campaign.pk)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{what}.csv"'
+    return response
+
+
+@require_GET
+def posts_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
+    return _csv(request, slug, "posts")
+
+
+@require_GET
+def authors_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
+    return _csv(request, slug, "authors")
+
+
+@require_GET
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug, status__in=["live", "closed"])
+    chosen = ResultsSettings.objects.filter(campaign=campaign).first()
+    if chosen is None or not chosen.sections:
+        raise Http404("the organisers have not published results yet")
+    report = dashboard_report(campaign)
+    return render(
+        request,
+        "reports/results.html",
+        {"campaign": campaign, **rendering.report_context(report, published=chosen.sections)},
+    )

@@ -1,0 +1,199 @@
+"""Every figure on hand-built data where the answer is known, and the fold's counters equal to
+a rebuild from rows on the recorded fixtures."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from django.core.management import call_command
+
+from hashrally.campaigns.models import Campaign
+from hashrally.listening.models import Author
+from hashrally.reports import fold
+from hashrally.reports.figures import (
+    counters_from_figures,
+    counters_from_rows,
+    dashboard_report,
+    full_report,
+    refresh_extras,
+)
+from hashrally.reports.models import CampaignAuthor
+from hashrally.supporters.actions import do_join
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.django_db
+FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
+CHILD, UMBRELLA = "recognize-to-reconcile", "justice-for-khojaly"
+
+
+def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, int]:
+    out = StringIO()
+    call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def fold_all() -> None:
+    while fold.fold_everything(budget_seconds=60):
+        pass
+
+
+def csv_file(tmp_path: Path, rows: list[str], name: str = "posts.csv") -> Path:
+    path = tmp_path / name
+    header = "url,author,text,created,language,likes,reposts,replies,quotes,views\n"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+HAND_BUILT = [
+    # url, author, text, created, language, likes, reposts, replies, quotes, views
+    "https://x.com/ayla/status/1,ayla,Recognize #Khojaly @NikolPashinyan,"
+    "2026-02-24T10:05:00Z,en,5,2,1,0,100",
+    "https://x.com/ayla/status/2,ayla,Again #Khojaly #Peace,2026-02-24T11:10:00Z,en,1,0,0,0,",
+    "https://x.com/orhan/status/3,orhan,Xocalı #Khojaly,2026-02-25T09:00:00Z,az,0,3,0,1,",
+    "https://mastodon.social/@li/4,li@mastodon.social,Tag #Khojaly,2026-02-25T09:30:00Z,,2,0,0,0,",
+]
+
+
+def test_every_figure_on_a_hand_built_dataset(examples: list[str], tmp_path: Path) -> None:
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    # A CSV names authors only: their profiles come from the networks.
+    Author.objects.create(
+        network="x", author_id="ayla", handle="ayla", followers=1000, location="Baku, Azerbaijan"
+    )
+    fold_all()
+    report = full_report(Campaign.objects.get(slug=CHILD))
+    posts = report["posts"]
+    assert (posts["total"], posts["originals"], posts["reposts"]) == (4, 4, 0)
+    assert posts["by_network"] == {"x": 3, "mastodon": 1}
+    assert posts["by_language"] == {"en": 2, "az": 1, "": 1}
+    assert {h["hashtag"]: h["posts"] for h in posts["hashtags"]} == {"khojaly": 4, "peace": 1}
+    assert report["engagement"] == {"likes": 8, "reposts": 5, "replies": 1, "quotes": 1}
+    authors = report["authors"]
+    assert authors["unique"] == 3
+    # Only ayla's followers are known: reach counts them once, impressions once per post.
+    assert (authors["potential_reach"], authors["potential_impressions"]) == (1000, 2000)
+    assert (authors["views"], authors["posts_with_views"]) == (100, 1)
+    assert authors["countries"]["by_country"] == {"AZ": 2}  # ayla by location, orhan by language
+    assert authors["countries"]["unplaced"] == 1
+    assert report["timeline"] == [
+        {"date": "2026-02-24", "posts": 2, "authors": 1, "joins": 0},
+        {"date": "2026-02-25", "posts": 2, "authors": 2, "joins": 0},
+    ]
+    assert report["targets"]["nikolpashinyan"]["total"] == 1
+    assert report["targets"]["nikolpashinyan"]["by_network"] == {"x": 1}
+    assert len(report["dataset_sha256"]) == 64
+
+
+def test_the_fold_counts_what_a_rebuild_counts(examples: list[str], tmp_path: Path) -> None:
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    fold_all()
+    for slug in (CHILD, UMBRELLA):
+        campaign = Campaign.objects.get(slug=slug)
+        assert counters_from_figures(campaign.pk) == counters_from_rows(campaign.pk)
+    # Fetched again with other counts: only the differences are added.
+    page = orjson.loads((FIXTURES / "x" / "kpop.jsonl").read_bytes())
+    for tweet in page["data"]:
+        tweet["public_metrics"]["like_count"] += 5
+        tweet["public_metrics"].pop("impression_count", None)
+    again = tmp_path / "kpop-later.jsonl"
+    again.write_bytes(orjson.dumps(page))
+    before = counters_from_figures(Campaign.objects.get(slug=CHILD).pk)["engagement"]["likes"]
+    run_import(again, "twarc2")
+    fold_all()
+    after = counters_from_figures(Campaign.objects.get(slug=CHILD).pk)["engagement"]["likes"]
+    assert after == before + 5 * len(page["data"])
+    campaign = Campaign.objects.get(slug=CHILD)
+    assert counters_from_figures(campaign.pk) == counters_from_rows(campaign.pk)
+
+
+def test_an_umbrella_counts_a_post_from_two_children_once(
+    examples: list[str], tmp_path: Path
+) -> None:
+    child = Campaign.objects.get(slug=CHILD)
+    sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", sibling.slug)
+    fold_all()
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    assert counters_from_figures(umbrella.pk)["total"]["posts"] == 100
+    assert counters_from_figures(sibling.pk)["total"]["posts"] == 100
+    assert full_report(umbrella)["posts"]["total"] == 100
+
+
+def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path: Path) -> None:
+    campaign = Campaign.objects.get(slug=CHILD)
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    fold_all()
+    people: list[dict[str, Any]] = [
+        {"country": "AZ", "handles": {"x": "ayla"}},  # posted: verified
+        {"country": "TR", "handles": {"x": "nobody"}},
+        {"country": "AZ", "email": "a@example.org"},
+    ]
+    for n, data in enumerate(people):
+        do_join(campaign, data, language="en", client_ip=f"192.0.2.{n}")
+    supporters = full_report(campaign)["supporters"]
+    assert (supporters["joined"], supporters["confirmed"], supporters["verified"]) == (3, 0, 1)
+    assert supporters["by_country"]["AZ"] == {"joined": 2, "confirmed": 0, "verified": 1}
+
+
+def test_the_dashboard_reads_counters_and_extras(examples: list[str], tmp_path: Path) -> None:
+    campaign = Campaign.objects.get(slug=CHILD)
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    fold_all()
+    refresh_extras(campaign)
+    dashboard, full = dashboard_report(campaign), full_report(campaign)
+    for key in ("posts", "engagement", "targets", "timeline", "supporters", "dataset_sha256"):
+        assert dashboard[key] == full[key], key
+    assert dashboard["authors"]["unique"] == full["authors"]["unique"]
+
+
+def test_the_report_command_writes_each_format(examples: list[str], tmp_path: Path) -> None:
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    out = StringIO()
+    call_command("report", CHILD, "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    for key in (
+        "campaign",
+        "generated_at",
+        "window",
+        "sources",
+        "supporters",
+        "posts",
+        "authors",
+        "engagement",
+        "targets",
+        "timeline",
+        "authenticity",
+        "dataset_sha256",
+    ):
+        assert key in data, key
+    assert data["posts"]["total"] == 4 and data["sources"][0]["source"] == "import:csv"
+    csv_out = StringIO()
+    call_command("report", CHILD, "--format", "csv", stdout=csv_out)
+    assert "posts.total,4" in csv_out.getvalue()
+    target = tmp_path / "r.html"
+    call_command("report", CHILD, "--format", "html", "-o", str(target))
+    assert "<html" in target.read_text()
+
+
+def test_the_worker_folds_and_rebuilds_what_changed(examples: list[str], tmp_path: Path) -> None:
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    campaign = Campaign.objects.get(slug=CHILD)
+    assert counters_from_figures(campaign.pk) == {}
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert "reports rebuilt for 2" in out.getvalue()  # the campaign and its umbrella
+    report = dashboard_report(campaign)
+    assert report["posts"]["total"] == 4 and report["built_at"] is not None
+    assert CampaignAuthor.objects.filter(campaign=campaign, country="?").count() == 0
+    # Nothing new: nothing rebuilt.
+    again = StringIO()
+    call_command("worker", "--once", stdout=again)
+    assert "reports rebuilt" not in again.getvalue()

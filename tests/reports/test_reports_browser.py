@@ -1,0 +1,79 @@
+"""The dashboard and the results page in Debian's Chromium: charts and their tables render,
+with enough contrast, loading nothing from elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from hashrally.campaigns.models import Campaign
+from hashrally.reports.figures import refresh_extras
+from hashrally.reports.models import ResultsSettings
+from tests.browser import Visit
+from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
+from tests.test_browser import LOW_CONTRAST_JS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def collected(examples: list[str], tmp_path: Path) -> Campaign:
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    refresh_extras(campaign)
+    return campaign
+
+
+def logged_in(visit: Visit, live_server: object) -> None:
+    user = User.objects.create_superuser("org", password="x")
+    client = Client()
+    client.force_login(user)
+    host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
+    visit.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_dashboard_draws_its_charts_and_tables(
+    visit: Visit, live_server: object, collected: Campaign, language: str
+) -> None:
+    logged_in(visit, live_server)
+    page = visit.page
+    response = page.goto(f"{live_server.url}/c/{CHILD}/dashboard?lang={language}")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 200
+    charts = page.locator("svg[role=img]")
+    assert charts.count() >= 4
+    for n in range(charts.count()):
+        chart = charts.nth(n)
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert chart.locator(":scope > title").count() == 1  # its text alternative
+    assert page.locator("table").count() >= 4
+    assert page.evaluate(LOW_CONTRAST_JS) == []
+    if language == "ar":
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+
+def test_the_results_page_shows_the_published_sections(
+    visit: Visit, live_server: object, collected: Campaign
+) -> None:
+    ResultsSettings.objects.create(campaign=collected, sections=["posts", "timeline", "languages"])
+    page = visit.page
+    response = page.goto(f"{live_server.url}/c/{CHILD}/results")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 200
+    assert page.locator("#timeline-h").is_visible() and page.locator("#posts-h").is_visible()
+    assert page.locator("#supporters-h").count() == 0
+    assert page.locator("svg[role=img]").count() >= 2
+    assert page.evaluate(LOW_CONTRAST_JS) == []

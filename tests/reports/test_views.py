@@ -1,0 +1,121 @@
+"""The dashboard and downloads (organisers only) and the public results page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from hashrally.campaigns.models import Campaign
+from hashrally.reports.figures import refresh_extras
+from hashrally.reports.models import ResultsSettings
+from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collected(examples: list[str], tmp_path: Path) -> Campaign:
+    hostile = (
+        '"https://x.com/eve/status/9",eve,"=HYPERLINK(""http://evil"") #Khojaly",'
+        "2026-02-25T10:00:00Z,en,0,0,0,0,"
+    )
+    run_import(csv_file(tmp_path, [*HAND_BUILT, hostile]), "csv")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    refresh_extras(campaign)
+    return campaign
+
+
+def organiser(campaign: Campaign | None) -> Client:
+    user = User.objects.create_user("org", password="x", is_staff=True)
+    if campaign is not None:
+        campaign.organisers.add(user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_dashboard_needs_an_organiser_of_the_campaign(collected: Campaign) -> None:
+    response = Client().get(f"/c/{CHILD}/dashboard")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert organiser(None).get(f"/c/{CHILD}/dashboard").status_code == 404
+    for path in ("", "/report.json", "/posts.csv", "/authors.csv"):
+        assert Client().get(f"/c/{CHILD}/dashboard{path}").status_code == 302
+
+
+def test_the_dashboard_shows_the_figures_from_counters(collected: Campaign) -> None:
+    client = organiser(collected)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/c/{CHILD}/dashboard")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body and "<table" in body
+    # Counters and extras only: never the posts table.
+    assert not [q for q in queries if "listening_post" in q["sql"]]
+    assert len(queries) < 25
+
+
+def test_the_json_download_has_the_reports_keys(collected: Campaign) -> None:
+    data = json.loads(organiser(collected).get(f"/c/{CHILD}/dashboard/report.json").content)
+    assert data["posts"]["total"] == 5 and data["campaign"]["slug"] == CHILD
+
+
+def test_csv_exports_are_safe_in_a_spreadsheet(collected: Campaign) -> None:
+    client = organiser(collected)
+    response = client.get(f"/c/{CHILD}/dashboard/posts.csv")
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert len(rows) == 5
+    (hostile,) = [row for row in rows if row["author_id"] == "eve"]
+    assert hostile["text"].startswith("'=HYPERLINK")
+    assert {row["hashtags"] for row in rows} >= {"khojaly", "khojaly peace"}
+    authors = client.get(f"/c/{CHILD}/dashboard/authors.csv")
+    assert b"estimated_country" in b"".join(authors.streaming_content)  # type: ignore[attr-defined]
+
+
+def test_the_pdf_download_is_a_pdf(collected: Campaign) -> None:
+    response = organiser(collected).get(f"/c/{CHILD}/dashboard/report.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_results_show_only_what_the_organisers_publish(collected: Campaign) -> None:
+    assert Client().get(f"/c/{CHILD}/results").status_code == 404
+    ResultsSettings.objects.create(campaign=collected, sections=["posts", "timeline"])
+    response = Client().get(f"/c/{CHILD}/results")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="posts-h"' in body and 'id="timeline-h"' in body and "<svg" in body
+    assert 'id="supporters-h"' not in body and 'id="authenticity-h"' not in body
+    draft = Campaign.objects.create(slug="draft-one", status="draft")
+    ResultsSettings.objects.create(campaign=draft, sections=["posts"])
+    assert Client().get("/c/draft-one/results").status_code == 404
+
+
+def test_organisers_choose_the_published_sections_in_the_admin(collected: Campaign) -> None:
+    client = organiser(collected)
+    user = User.objects.get(username="org")
+    # Django's model permissions as for every admin page, then only their campaigns.
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_resultssettings", "view_resultssettings"])
+    )
+    other = Campaign.objects.exclude(pk=collected.pk).first()
+    assert other is not None
+    refused = client.post(
+        "/admin/reports/resultssettings/add/", {"campaign": other.pk, "sections": ["posts"]}
+    )
+    assert refused.status_code == 200 and not ResultsSettings.objects.exists()
+    response = client.post(
+        "/admin/reports/resultssettings/add/",
+        {"campaign": collected.pk, "sections": ["posts", "countries"]},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert ResultsSettings.objects.get(campaign=collected).sections == ["posts", "countries"]
+    assert Client().get(f"/c/{CHILD}/results").status_code == 200
