@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard hashrally/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test check bench install messages browser clean
+.PHONY: demo test check bench install messages browser pdf clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-install: $(VENV)/.installed-base messages
+install: $(VENV)/.installed-base messages pdf
+
+# PDF reports: WeasyPrint needs Pango, and DejaVu covers Azerbaijani, Cyrillic and Arabic.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf:
+	@missing="$$(for p in $(PDF_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then scripts/apt-install $$missing; fi
 
 # Translations are compiled from the .po sources, never committed as binaries.
 messages: $(MO_FILES)
@@ -59,7 +66,7 @@ demo: install var/secret_key var/data_key
 
 # The suite runs on SQLite, then again on PostgreSQL when HASHRALLY_TEST_POSTGRES_URL is set
 # (.ci/run sets it); without it the PostgreSQL run reports its tests as skipped.
-test: $(VENV)/.installed-test messages browser
+test: $(VENV)/.installed-test messages browser pdf
 	$(BIN)/pytest $(PYTEST_ARGS)
 	HASHRALLY_TEST_DB=postgres DATABASE_URL="$${HASHRALLY_TEST_POSTGRES_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -72,7 +79,7 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 # against twarc-csv on the same file; see docs/benchmarks.md.
 # PostgreSQL and Redis must be running on 127.0.0.1. `make bench BENCH_ARGS=--fresh` rebuilds
 # the benchmark database; BENCH_SECONDS and BENCH_CONNECTIONS change the load.
-bench: $(VENV)/.installed-test messages
+bench: $(VENV)/.installed-test messages pdf
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/listening.py
