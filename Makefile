@@ -75,14 +75,16 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 	$(BIN)/ruff format --check hashrally tests
 	$(BIN)/mypy hashrally tests
 
-# Loads gunicorn on PostgreSQL (a million supporters) with wrk, then times `hashrally import`
-# against twarc-csv on the same file; see docs/benchmarks.md.
+# Loads gunicorn on PostgreSQL (a million supporters) with wrk, times `hashrally import`
+# against twarc-csv on the same file, then the dashboard and `report` on a million posts;
+# see docs/benchmarks.md.
 # PostgreSQL and Redis must be running on 127.0.0.1. `make bench BENCH_ARGS=--fresh` rebuilds
 # the benchmark database; BENCH_SECONDS and BENCH_CONNECTIONS change the load.
 bench: $(VENV)/.installed-test messages pdf
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/listening.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) var/static $(MO_FILES)

@@ -31,6 +31,7 @@ from hashrally.listening.records import (
 
 FORMATS = ("twarc2", "csv", "mastodon", "bluesky")
 CSV_BATCH = 1000
+EXTRA = "(fields beyond the header)"
 
 
 def file_key(path: Path) -> str:
@@ -109,7 +110,8 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
     with path.open("rb") as binary:
         counter = _CountingReader(binary)
         text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(text)
+        # Fields beyond the header's land under EXTRA (not a None key), and the row is refused.
+        reader = csv.DictReader(text, restkey=EXTRA)
         if not reader.fieldnames or not {"url", "author", "text", "created"} <= set(
             reader.fieldnames
         ):
@@ -142,6 +144,11 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
             if row_no <= skip:
                 continue
             try:
+                if EXTRA in row:
+                    raise ValueError(
+                        f"{len(reader.fieldnames) + len(row[EXTRA])} fields where the header "
+                        f"names {len(reader.fieldnames)} (an unquoted comma?)"
+                    )
                 batch.append(csv_row(row))
                 raw_rows.append(row)
             except ValueError as exc:

@@ -146,8 +146,9 @@ class PostMatch(models.Model):
             )
         ]
         indexes = [
+            # In id order: the fold takes the oldest pending matches without sorting them all.
             models.Index(
-                fields=["campaign"], condition=models.Q(pending=True), name="match_pending"
+                fields=["campaign", "id"], condition=models.Q(pending=True), name="match_pending"
             )
         ]
 

@@ -275,43 +275,85 @@ def _moment(value: Any) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def _epoch_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    return f"CAST(strftime('%%s', {column}) AS REAL)"
+
+
+def _from_epoch(value: float | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value, dt.UTC)
+
+
+def _from_epoch_sure(value: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value, dt.UTC)
+
+
 def extras(campaign: Campaign) -> dict[str, Any]:
     """Authenticity, top posts and authors, supporters, sources and the dataset hash."""
     ids = family(campaign)
     match, post, author = _q("listening_postmatch"), _q("listening_post"), _q("listening_author")
-    # Per author: their campaign posts, first and last.
-    per_author: dict[tuple[str, str], tuple[int, Any, Any]] = {}
-    for network, author_id, n, first, last in _rows(
-        f"SELECT p.network, p.author_id, COUNT(*), MIN(p.created_at), MAX(p.created_at) "  # noqa: S608
-        f"FROM {match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id "
-        "WHERE m.campaign_id = %s GROUP BY 1, 2",
-        [campaign.pk],
-    ):
-        per_author[network, author_id] = (n, _moment(first), _moment(last))
-    bots: dict[tuple[str, str], list[str]] = {}
-    created_of: dict[tuple[str, str], dt.datetime | None] = {}
+    # Times travel as epoch seconds: the driver turns a million timestamps into datetimes far
+    # slower than into floats.
+    created_of: dict[tuple[str, str], float | None] = {}
     profiles: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for row in _stream(
-        f"SELECT a.network, a.author_id, a.created_at, a.followers, a.following, a.name, "  # noqa: S608
-        f"a.description, a.bot_label, a.handle FROM {author} a JOIN "
+    for network, author_id, created, *profile in _stream(
+        f"SELECT a.network, a.author_id, {_epoch_sql('a.created_at')}, a.handle, a.name, "  # noqa: S608
+        f"a.followers, a.following, a.description, a.bot_label FROM {author} a JOIN "
         f"{_q('reports_campaignauthor')} c ON c.network = a.network AND c.author_id = a.author_id "
         "WHERE c.campaign_id = %s",
         [campaign.pk],
     ):
-        network, author_id, created, followers, following, name, description, label, handle = row
+        created_of[network, author_id] = created
+        profiles[network, author_id] = tuple(profile)
+    # One pass over the posts: texts for clustering, times for bursts, each author's campaign
+    # posts, and the dataset hash.
+    digest = hashlib.sha256()
+    texts: list[tuple[str, str]] = []
+    text_author: dict[str, tuple[str, str]] = {}
+    times: list[float] = []
+    new_account: list[bool] = []
+    per_author: dict[tuple[str, str], list[Any]] = {}  # [posts, first, last]
+    new_span = NEW_ACCOUNT.total_seconds()
+    for network, post_id, author_id, kind, text, created, *metrics in _stream(
+        f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, "  # noqa: S608
+        f"{_epoch_sql('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, p.views "
+        f"FROM {match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id "
+        "WHERE m.campaign_id = %s ORDER BY p.network, p.post_id",
+        [campaign.pk],
+    ):
+        digest.update(f"{network}\t{post_id}\t{author_id}\t{metrics}\n".encode())
         key = (network, author_id)
-        created_of[key] = _moment(created)
-        profiles[key] = (handle, name, followers)
-        n, first, last = per_author.get(key, (0, None, None))
-        span = (last - first).total_seconds() / 86400 if first and last else 0.0
+        seen = per_author.get(key)
+        if seen is None:
+            per_author[key] = [1, created, created]
+        else:
+            seen[0] += 1
+            if created is not None:
+                seen[1] = created if seen[1] is None else min(seen[1], created)
+                seen[2] = created if seen[2] is None else max(seen[2], created)
+        # A repost's text is the reposted one by design: not evidence of copying.
+        if kind != "repost" and text:
+            post_key = f"{network}:{post_id}"
+            texts.append((post_key, text))
+            text_author[post_key] = key
+        if created is not None:
+            account = created_of.get(key)
+            times.append(created)
+            new_account.append(account is not None and created - account < new_span)
+    bots: dict[tuple[str, str], list[str]] = {}
+    for key, (n, first, last) in per_author.items():
+        _, name, followers, following, description, label = profiles.get(
+            key, ("", "", None, None, "", None)
+        )
         is_bot, reasons = authenticity.bot_like(
             authenticity.AuthorSignals(
-                network=network,
-                author_id=author_id,
-                created_at=_moment(created),
-                first_post_at=first,
+                network=key[0],
+                author_id=key[1],
+                created_at=_from_epoch(created_of.get(key)),
+                first_post_at=_from_epoch(first),
                 posts_in_campaign=n,
-                active_days=max(span, 1 / 24),
+                active_days=max((last - first) / 86400 if first and last else 0.0, 1 / 24),
                 followers=followers,
                 following=following,
                 name=name or "",
@@ -322,38 +364,19 @@ def extras(campaign: Campaign) -> dict[str, Any]:
         )
         if is_bot:
             bots[key] = reasons
-    # One pass over the posts: texts for clustering, times for bursts, the dataset hash.
-    digest = hashlib.sha256()
-    texts: list[tuple[str, str]] = []
-    events: list[tuple[dt.datetime, bool]] = []
-    post_author: dict[str, tuple[str, str]] = {}
-    for network, post_id, author_id, kind, text, created, *metrics in _stream(
-        f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, p.created_at, p.likes, "  # noqa: S608
-        f"p.reposts, p.replies, p.quotes, p.views FROM {match} m JOIN {post} p "
-        "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
-        "ORDER BY p.network, p.post_id",
-        [campaign.pk],
-    ):
-        digest.update(f"{network}\t{post_id}\t{author_id}\t{metrics}\n".encode())
-        post_key = f"{network}:{post_id}"
-        post_author[post_key] = (network, author_id)
-        # A repost's text is the reposted one by design: not evidence of copying.
-        if kind != "repost" and text:
-            texts.append((post_key, text))
-        moment = _moment(created)
-        if moment is not None:
-            account = created_of.get((network, author_id))
-            events.append((moment, account is not None and moment - account < NEW_ACCOUNT))
+    found_bursts = authenticity.bursts(zip(map(_from_epoch_sure, times), new_account, strict=True))
+    del times, new_account
     result = authenticity.clusters(texts, _templates(ids))
     samples = {cluster[0] for cluster in result.suspect_clusters[:TOP]}
     texts_of = {key: text for key, text in texts if key in samples}
     del texts
-    found_bursts = authenticity.bursts(events)
-    del events
-    bot_posts = {k for k, a in post_author.items() if a in bots}
-    flagged = bot_posts | result.suspect_posts
+    bot_posts = sum(per_author[key][0] for key in bots)
+    # Flagged: every post of a bot-like author, and suspect-cluster posts of the others.
+    flagged_posts = bot_posts + sum(
+        1 for post_key in result.suspect_posts if text_author[post_key] not in bots
+    )
     flagged_authors = set(bots)
-    reach_flagged = sum((profiles.get(a, (0, 0, 0))[2] or 0) for a in flagged_authors)
+    reach_flagged = sum((profiles.get(a, ("", "", 0))[2] or 0) for a in flagged_authors)
     top_posts = [
         {
             "network": network,
@@ -405,7 +428,7 @@ def extras(campaign: Campaign) -> dict[str, Any]:
         "supporters": supporters_section(campaign),
         "authenticity": {
             "bot_like_authors": len(bots),
-            "bot_like_posts": len(bot_posts),
+            "bot_like_posts": bot_posts,
             "bot_like_reasons": dict(Counter(r for reasons in bots.values() for r in reasons)),
             "template_posts": len(result.template_posts),
             "suspect_cluster_posts": len(result.suspect_posts),
@@ -423,7 +446,7 @@ def extras(campaign: Campaign) -> dict[str, Any]:
                 }
                 for b in found_bursts
             ],
-            "flagged_posts": len(flagged),
+            "flagged_posts": flagged_posts,
             "flagged_authors": len(flagged_authors),
             "flagged_reach": reach_flagged,
         },
@@ -625,7 +648,11 @@ def dashboard_report(campaign: Campaign) -> dict[str, Any]:
 
 
 def full_report(campaign: Campaign) -> dict[str, Any]:
-    """Rebuilt from rows: authors not placed yet are placed, then every figure is counted."""
+    """Rebuilt from rows. What the worker has not done yet is done first (posts not yet folded
+    give the campaign's authors, authors not placed yet their countries); the counters the
+    fold keeps are not used."""
+    while fold.fold(campaign.pk):
+        pass
     while fold.place_authors(campaign.pk):
         pass
     return assemble(campaign, counters_from_rows(campaign.pk), extras(campaign))

@@ -55,6 +55,22 @@ def _select_in(sql: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, .
     return rows
 
 
+def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str = "") -> None:
+    """`head VALUES (...), (...) tail` in chunks: a statement per few hundred rows rather than
+    a round trip per row."""
+    if not rows:
+        return
+    width = len(rows[0])
+    marks = "(" + ", ".join(["%s"] * width) + ")"
+    step = max(1, 2000 // width)
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        cursor.execute(
+            f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}",
+            [value for row in chunk for value in row],
+        )
+
+
 def _json_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
@@ -90,11 +106,12 @@ def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
         return
     table, key, value = _q("reports_figure"), _q("key"), _q("value")
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (campaign_id, dimension, {key}, {value}) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, dimension, {key}) "
-            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
+        _many(
+            cursor,
+            f"INSERT INTO {table} (campaign_id, dimension, {key}, {value})",
             rows,
+            f"ON CONFLICT (campaign_id, dimension, {key}) "
+            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
         )
 
 
@@ -129,7 +146,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
         figures: Counter[tuple[str, str]] = Counter()
         keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
         per_author: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        done = []
+        done: list[int] = []
         for (
             match_id,
             network,
@@ -142,7 +159,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
             *metrics,
             hashtags,
         ) in rows:
-            done.append([orjson.dumps(metrics).decode(), match_id])
+            done.append(match_id)
             counted = _json_list(tally) if tally is not None else None
             if counted:
                 # Counted before: only the difference in engagement.
@@ -171,12 +188,21 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
             per_author.setdefault((network, author_id), []).append((hour, language or ""))
         figures.update(keys)
         _authors(campaign_id, per_author, figures)
+        # One statement per chunk: the tally is what was just counted. (On PostgreSQL a store
+        # changing one of these posts meanwhile waits for the match's lock, uncommitted, so the
+        # post reads the same here as above.)
+        array = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
+        metrics_sql = ", ".join(f"p.{_q(m)}" for m in METRICS)
         with connection.cursor() as cursor:
-            json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-            cursor.executemany(
-                f"UPDATE {match} SET pending = FALSE, tally = {json_value} WHERE id = %s",  # noqa: S608
-                done,
-            )
+            for start in range(0, len(done), CHUNK):
+                ids = done[start : start + CHUNK]
+                cursor.execute(
+                    f"UPDATE {match} SET pending = FALSE, tally = {array}({metrics_sql}) "  # noqa: S608
+                    f"FROM {post} p WHERE p.network = {match}.network "
+                    f"AND p.post_id = {match}.post_id AND {match}.id IN "
+                    f"({', '.join(['%s'] * len(ids))})",
+                    ids,
+                )
         add(campaign_id, figures)
     return len(rows)
 
@@ -243,18 +269,21 @@ def _authors(
     figures["total", "potential_impressions"] += impressions
     with connection.cursor() as cursor:
         if new_rows:
+            # executemany: psycopg pipelines it, faster here than long multi-row statements.
             cursor.executemany(
                 f"INSERT INTO {table} (campaign_id, network, author_id, posts, followers, "  # noqa: S608
                 "first_hour, language, country, country_method) "
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s, '{PENDING_COUNTRY}', '')",
                 new_rows,
             )
-        if changed_rows:
-            cursor.executemany(
-                f"UPDATE {table} SET posts = %s, followers = %s, first_hour = %s "  # noqa: S608
-                "WHERE campaign_id = %s AND network = %s AND author_id = %s",
-                changed_rows,
-            )
+        _many(
+            cursor,
+            "WITH v(posts, followers, first_hour, campaign_id, network, author_id) AS (",
+            changed_rows,
+            f") UPDATE {table} SET posts = v.posts, followers = v.followers, "  # noqa: S608
+            f"first_hour = v.first_hour FROM v WHERE {table}.campaign_id = v.campaign_id "
+            f"AND {table}.network = v.network AND {table}.author_id = v.author_id",
+        )
 
 
 def place_authors(campaign_id: int, limit: int = FOLD_BATCH) -> int:

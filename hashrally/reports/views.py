@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import Campaign
+from hashrally.listening.models import PostMatch
 from hashrally.reports import exports
 from hashrally.reports import render as rendering
 from hashrally.reports.figures import dashboard_report
@@ -34,10 +35,17 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(campaign, HttpResponse):
         return campaign
     report = dashboard_report(campaign)
+    built = report.get("built_at")
     response = render(
         request,
         "reports/dashboard.html",
-        {"campaign": campaign, **rendering.report_context(report)},
+        {
+            "campaign": campaign,
+            # Only while the worker folds new posts in: an index of pending matches answers.
+            "pending": PostMatch.objects.filter(campaign=campaign, pending=True).count(),
+            "built_at": built[:16].replace("T", " ") if built else None,
+            **rendering.report_context(report),
+        },
     )
     response["Cache-Control"] = "private, no-store"
     return response

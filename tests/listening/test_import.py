@@ -143,15 +143,17 @@ def test_it_imports_csv_and_names_bad_rows(examples: list[str], tmp_path: Path) 
         "https://bsky.app/profile/b.bsky.social/post/3abc,b.bsky.social,Text #RecognizeToReconcile,"
         "2022-02-24T11:00:00+00:00,\n"
         "https://x.com/c/status/12,,no author,2022-02-24T10:00:00Z,\n"
-        "https://x.com/d/status/13,@d,bad time,yesterday,\n",
+        "https://x.com/d/status/13,@d,bad time,yesterday,\n"
+        "https://x.com/e/status/14,@e,Hello, world,2022-02-24T10:00:00Z,3\n",
         encoding="utf-8",
     )
     summary = run_import(path, "csv")
-    assert (summary["read"], summary["new"], summary["errors"]) == (2, 2, 2)
+    assert (summary["read"], summary["new"], summary["errors"]) == (2, 2, 3)
     assert set(Post.objects.values_list("network", flat=True)) == {"x", "bluesky"}
     reasons = sorted(RunProblem.objects.values_list("where", "reason"))
     assert reasons[0][0].endswith(":4") and "missing author" in reasons[0][1]
     assert "not an ISO 8601 time" in reasons[1][1]
+    assert reasons[2][0].endswith(":6") and "6 fields where the header names 5" in reasons[2][1]
 
 
 def test_it_refuses_a_csv_without_the_needed_columns(examples: list[str], tmp_path: Path) -> None:

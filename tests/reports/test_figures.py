@@ -3,6 +3,7 @@ a rebuild from rows on the recorded fixtures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from io import StringIO
 from pathlib import Path
@@ -197,3 +198,47 @@ def test_the_worker_folds_and_rebuilds_what_changed(examples: list[str], tmp_pat
     again = StringIO()
     call_command("worker", "--once", stdout=again)
     assert "reports rebuilt" not in again.getvalue()
+
+
+def test_authenticity_figures_on_a_hand_built_dataset(examples: list[str], tmp_path: Path) -> None:
+    """A bot-like author, three copies of a spam text, template use, and a burst of new
+    accounts: each lands in its figure, and the headline is given without them too."""
+    variant = "Recognize the Khojaly tragedy and help reconciliation #Khojaly"
+    campaign = Campaign.objects.get(slug=CHILD)
+    campaign.variants.create(language="en", position=9, text=variant)
+    start = dt.datetime(2026, 2, 26, 9, 0, tzinfo=dt.UTC)
+    rows = []
+
+    def row(n: int, author: str, text: str, minutes: float) -> str:
+        moment = (start + dt.timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+        return f"https://x.com/{author}/status/{n},{author},{text},{moment},en,0,0,0,0,"
+
+    for n in range(4):  # template use, four people
+        rows.append(row(100 + n, f"fan{n}", f"{variant} today", n * 60))
+    for n in range(3):  # the same spam from three accounts
+        rows.append(row(200 + n, f"spam{n}", "Cheap followers at example dot com #Khojaly", n))
+    for n in range(24):  # 24 posts in 5 minutes from accounts made the day before
+        rows.append(row(300 + n, f"new{n}", f"My own words number {n} #Khojaly", 300 + n / 5))
+    rows.append(row(400, "bot", "Beep #Khojaly", 0))
+    run_import(csv_file(tmp_path, rows), "csv")
+    day_before = start - dt.timedelta(days=1)
+    for n in range(24):
+        Author.objects.create(
+            network="x",
+            author_id=f"new{n}",
+            handle=f"new{n}",
+            created_at=day_before,
+            name=f"New {n}",
+            description="Hello",
+        )
+    Author.objects.create(network="x", author_id="bot", handle="bot", bot_label=True)
+    report = full_report(campaign)
+    flags = report["authenticity"]
+    assert flags["template_posts"] == 4
+    assert flags["suspect_cluster_posts"] == 3 and flags["suspect_clusters"][0]["posts"] == 3
+    assert flags["bursts"] == 1 and flags["burst_windows"][0]["posts"] == 24
+    # The network's own label makes an author bot-like on its own.
+    assert (flags["bot_like_authors"], flags["bot_like_posts"]) == (1, 1)
+    assert report["headline"]["with_flagged"]["posts"] == 32
+    assert report["headline"]["without_flagged"]["posts"] == 32 - 3 - 1
+    assert report["headline"]["without_flagged"]["authors"] == report["authors"]["unique"] - 1

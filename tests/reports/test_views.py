@@ -58,8 +58,10 @@ def test_the_dashboard_shows_the_figures_from_counters(collected: Campaign) -> N
     assert response.status_code == 200
     body = response.content.decode()
     assert "<svg" in body and "<table" in body
-    # Counters and extras only: never the posts table.
-    assert not [q for q in queries if "listening_post" in q["sql"]]
+    # Counters and extras only: never the posts or authors tables.
+    assert not [q for q in queries if '"listening_post"' in q["sql"]]
+    assert not [q for q in queries if '"listening_author"' in q["sql"]]
+    assert "as of" in body and "still being counted" not in body
     assert len(queries) < 25
 
 

@@ -1,0 +1,249 @@
+"""`make bench`, reports part: a campaign of 1,000,000 posts by 250,000 authors on PostgreSQL.
+
+Measures, in one run on the same database:
+- the fold: how fast the worker counts stored posts into the campaign's counters;
+- the extras: authenticity, top posts and the rest the worker rebuilds from rows;
+- the dashboard page, as an organiser opens it (goal: under 0.2 s a view);
+- `hashrally report SLUG --format json` against one full scan of the posts table
+  (goal: no more than 10 such scans).
+
+The posts are generated in SQL to look like a campaign on X: 60 % reposts; of the rest, most
+follow the campaign's message variants with a word of their own, some are free text, some
+are one copied spam text. Progress goes to stderr, the figures to stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DB_NAME = "hashrally_bench_reports"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+DATABASE_URL = f"{PG_SERVER}/{DB_NAME}"
+SLUG = "recognize-to-reconcile"
+POSTS = int(os.environ.get("BENCH_REPORT_POSTS", "1000000"))
+AUTHORS = int(os.environ.get("BENCH_REPORT_AUTHORS", "250000"))
+CHUNK = 100_000
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def env() -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("HASHRALLY_")}
+    values.update(
+        DJANGO_SETTINGS_MODULE="hashrally.settings",
+        HASHRALLY_SECRET_KEY=secrets.token_urlsafe(48),
+        HASHRALLY_DATA_KEYS=Fernet.generate_key().decode(),
+        DATABASE_URL=DATABASE_URL,
+        HASHRALLY_DEBUG="0",
+        HASHRALLY_ALLOWED_HOSTS="testserver,127.0.0.1",
+        HASHRALLY_COLLECT_ON_SCHEDULE="0",
+    )
+    return values
+
+
+def hashrally(environment: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "hashrally"), *args], env=environment, cwd=REPO, stdout=subprocess.DEVNULL
+    )
+    if done.returncode:
+        raise SystemExit(f"`hashrally {' '.join(args)}` failed (exit {done.returncode})")
+    return time.perf_counter() - started
+
+
+def prepared(conn: psycopg.Connection) -> bool:
+    try:
+        row = conn.execute("SELECT COUNT(*) FROM listening_post").fetchone()
+    except psycopg.Error:
+        conn.rollback()
+        return False
+    return row is not None and row[0] == POSTS
+
+
+def fill(environment: dict[str, str]) -> None:
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    hashrally(environment, "migrate", "-v0")
+    hashrally(
+        environment, "campaign", "load", *map(str, sorted((REPO / "examples").glob("*.toml")))
+    )
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        campaign = conn.execute(
+            "SELECT id FROM campaigns_campaign WHERE slug = %s", [SLUG]
+        ).fetchone()
+        assert campaign is not None
+        run = conn.execute(
+            "INSERT INTO listening_collectionrun (campaign_id, source, key, status, since, "
+            "until, pages, read, new, updated, duplicates, errors, checkpoint, stop_reason, "
+            "started_at, finished_at) VALUES (%s, 'import:twarc2', 'bench', 'finished', NULL, "
+            f"NULL, 1, {POSTS}, {POSTS}, 0, 0, 0, '{{}}', 'generated', now(), now()) "
+            "RETURNING id",
+            [campaign[0]],
+        ).fetchone()
+        assert run is not None
+        say(f"filling {AUTHORS:,} authors")
+        conn.execute(
+            "INSERT INTO listening_author (network, author_id, handle, name, followers, "
+            "following, posts_count, created_at, location, description, bot_label, seen_at) "
+            "SELECT 'x', 'a' || i, 'user' || i, CASE WHEN i % 9 = 0 THEN '' ELSE 'Name ' || i "
+            "END, (i::bigint * 7919) % 20000, (i::bigint * 104729) % 3000, i % 5000, "
+            "timestamptz '2026-02-25' - ((i % 2000) || ' days')::interval, "
+            "(ARRAY['Baku, Azerbaijan', 'İstanbul', 'Berlin', 'Paris, France', '', 'Earth', "
+            "'Москва', 'London', '🇦🇿', 'Ankara, Türkiye'])[1 + i % 10], "
+            "CASE WHEN i % 9 = 0 THEN '' ELSE 'About me' END, NULL, now() "
+            f"FROM generate_series(1, {AUTHORS}) i"
+        )
+        for start in range(0, POSTS, CHUNK):
+            say(f"filling posts {start:,}-{start + CHUNK:,} of {POSTS:,}")
+            conn.execute(
+                "INSERT INTO listening_post (network, post_id, url, author_id, author_handle, "
+                "text, language, language_detected, created_at, kind, refers_to, likes, "
+                "reposts, replies, quotes, views, hashtags, mentions, links, first_run_id, "
+                "last_run_id, first_seen_at, updated_at) "
+                "SELECT 'x', p.id, 'https://x.com/user' || p.a || '/status/' || p.id, "
+                "'a' || p.a, 'user' || p.a, "
+                "CASE WHEN p.kind = 'repost' THEN 'RT @user1: Recognize the tragedy #Khojaly' "
+                "WHEN p.i % 10 < 7 THEN (ARRAY['Recognize the Khojaly tragedy and help peace "
+                "#Khojaly #RecognizeToReconcile @NikolPashinyan', 'Peace needs the truth about "
+                "Khojaly #Khojaly @atatoyan', 'Justice for the victims of Khojaly 1992 "
+                "#Khojaly'])[1 + p.i % 3] || ' ' || (ARRAY['today', 'now', 'please', 'from "
+                "Baku', 'with love', 'never forget'])[1 + p.i % 6] "
+                "WHEN p.i % 10 = 7 THEN 'Buy followers cheap now at example dot com #Khojaly' "
+                "ELSE 'my own words ' || md5(p.i::text) || ' #Khojaly' END, "
+                "(ARRAY['en', 'az', 'tr', 'ru', 'ar', 'de'])[1 + p.i % 6], false, "
+                "timestamptz '2026-02-25' + ((p.i % (30 * 24 * 60)) || ' minutes')::interval, "
+                "p.kind, '', p.i % 50, p.i % 20, p.i % 5, p.i % 3, NULL, "
+                '\'["khojaly", "recognizetoreconcile"]\'::jsonb, '
+                "CASE WHEN p.i % 4 = 0 THEN '[\"nikolpashinyan\"]'::jsonb ELSE '[]'::jsonb END, "
+                f"'[]'::jsonb, {run[0]}, {run[0]}, now(), now() "
+                "FROM (SELECT i, (i::bigint * 2654435761) % " + str(AUTHORS) + " + 1 AS a, "
+                "'1' || lpad(i::text, 17, '0') AS id, "
+                "CASE WHEN i % 10 < 6 THEN 'repost' WHEN i % 10 < 8 THEN 'original' "
+                "WHEN i % 10 = 8 THEN 'reply' ELSE 'quote' END AS kind "
+                f"FROM generate_series({start + 1}, {min(start + CHUNK, POSTS)}) i) p"
+            )
+            conn.execute(
+                "INSERT INTO listening_postmatch (campaign_id, network, post_id, hashtags, "
+                f"targets, pending, tally) SELECT {campaign[0]}, 'x', '1' || lpad(i::text, 17, '0'), "
+                "'[\"khojaly\"]'::jsonb, CASE WHEN i % 4 = 0 THEN '[\"nikolpashinyan\"]'::jsonb "
+                f"ELSE '[]'::jsonb END, true, NULL "
+                f"FROM generate_series({start + 1}, {min(start + CHUNK, POSTS)}) i"
+            )
+        conn.execute("VACUUM ANALYZE")
+
+
+def main() -> None:
+    environment = env()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+    ready = False
+    if exists:
+        with psycopg.connect(DATABASE_URL) as conn:
+            ready = prepared(conn)
+    if not ready or "--fresh" in sys.argv:
+        fill(environment)
+    else:
+        say(f"database {DB_NAME} holds {POSTS:,} posts: reusing it")
+    os.environ.update(environment)
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+
+    from hashrally.campaigns.models import Campaign
+    from hashrally.reports import fold
+    from hashrally.reports.figures import refresh_extras
+
+    campaign = Campaign.objects.get(slug=SLUG)
+    pending = fold.campaigns_pending()
+    fold_seconds = None
+    if campaign.pk in pending:
+        say("folding posts into the counters (the worker's job) ...")
+        started = time.perf_counter()
+        folded = 0
+        while n := fold.fold(campaign.pk):
+            folded += n
+            if folded % 100_000 < fold.FOLD_BATCH:
+                say(f"  folded {folded:,}")
+        while fold.place_authors(campaign.pk):
+            pass
+        fold_seconds = time.perf_counter() - started
+    say("rebuilding the extras (authenticity, top posts, supporters) ...")
+    started = time.perf_counter()
+    refresh_extras(campaign)
+    extras_seconds = time.perf_counter() - started
+
+    say("timing the dashboard ...")
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    client = Client()
+    client.force_login(user)
+    for _ in range(3):
+        assert client.get(f"/c/{SLUG}/dashboard").status_code == 200
+    views = []
+    for _ in range(20):
+        started = time.perf_counter()
+        response = client.get(f"/c/{SLUG}/dashboard")
+        views.append(time.perf_counter() - started)
+        assert response.status_code == 200
+
+    say("timing full scans of the posts table and `hashrally report --format json` ...")
+    # Two baselines: every row read into the application (what any report must at least do
+    # to see each post once), and the database scanning the table for an aggregate.
+    reads, scans = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        with connection.chunked_cursor() as cursor:
+            cursor.execute("SELECT * FROM listening_post")
+            while cursor.fetchmany(10_000):
+                pass
+        reads.append(time.perf_counter() - started)
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute("SELECT COUNT(*), SUM(length(text)), SUM(likes) FROM listening_post")
+            cursor.fetchall()
+            scans.append(time.perf_counter() - started)
+    read, scan = statistics.median(reads), statistics.median(scans)
+    report_seconds = hashrally(environment, "report", SLUG, "--format", "json", "-o", os.devnull)
+
+    mean, p95 = statistics.mean(views), sorted(views)[int(len(views) * 0.95) - 1]
+    print(f"\nreports on PostgreSQL: {POSTS:,} posts by {AUTHORS:,} authors")
+    if fold_seconds is not None:
+        print(
+            f"fold (worker)                {fold_seconds:8.1f} s  {POSTS / fold_seconds:10,.0f} posts/s"
+        )
+    print(f"extras rebuild (worker)      {extras_seconds:8.1f} s")
+    print(
+        f"dashboard page               {mean * 1000:8.0f} ms mean, {p95 * 1000:.0f} ms p95 "
+        f"(goal: under 200 ms) {'PASS' if p95 < 0.2 else 'FAIL'}"
+    )
+    print(
+        f"full read of the posts table {read:8.2f} s (SELECT * into the application, median of 3)"
+    )
+    print(f"in-database scan (aggregate) {scan:8.2f} s (median of 3)")
+    ratio = report_seconds / read
+    print(
+        f"report --format json         {report_seconds:8.2f} s = {ratio:.1f} full reads "
+        f"(goal: at most 10) {'PASS' if ratio <= 10 else 'FAIL'}; "
+        f"= {report_seconds / scan:.0f} in-database aggregate scans"
+    )
+
+
+if __name__ == "__main__":
+    main()
