@@ -177,8 +177,11 @@ def main() -> None:
     if campaign.pk in pending:
         say("folding posts into the counters (the worker's job) ...")
         started = time.perf_counter()
-        folded = 0
-        while n := fold.fold(campaign.pk):
+        folded = after = 0
+        while True:
+            n, after = fold.fold(campaign.pk, after=after)
+            if not n:
+                break
             folded += n
             if folded % 100_000 < fold.FOLD_BATCH:
                 say(f"  folded {folded:,}")

@@ -9,38 +9,13 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from hashrally.listening import store
 from hashrally.reports.fold import _q
 
-POST_COLUMNS = [
-    "network",
-    "post_id",
-    "url",
-    "author_id",
-    "author_handle",
-    "created_at",
-    "language",
-    "kind",
-    "refers_to",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "views",
-    "hashtags",
-    "mentions",
-    "text",
-]
-AUTHOR_COLUMNS = [
-    "network",
-    "author_id",
-    "handle",
-    "name",
-    "followers",
-    "following",
-    "posts_count",
-    "created_at",
-    "location",
-    "bot_label",
+# What the store writes, text last (the longest column reads best at the end of a row).
+POST_COLUMNS = [c for c in store.POST_COLUMNS if c != "text"] + ["text"]
+# The stored profile (but its free-text description), then what the campaign adds.
+AUTHOR_COLUMNS = [c for c in store.AUTHOR_COLUMNS if c != "description"] + [
     "campaign_posts",
     "first_hour",
     "estimated_country",
@@ -95,7 +70,7 @@ def posts_csv(campaign_id: int) -> Iterator[str]:
         "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
         "ORDER BY p.created_at, p.network, p.post_id"
     )
-    json_at = [POST_COLUMNS.index("hashtags"), POST_COLUMNS.index("mentions")]
+    json_at = [POST_COLUMNS.index(c) for c in ("hashtags", "mentions", "links")]
 
     def unpacked(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         # JSON columns come back as text (Django decodes them only through the ORM): shown as
@@ -112,10 +87,10 @@ def posts_csv(campaign_id: int) -> Iterator[str]:
 
 
 def authors_csv(campaign_id: int) -> Iterator[str]:
+    profile = ", ".join(f"a.{_q(c)}" for c in AUTHOR_COLUMNS[:-4])
     sql = (
-        "SELECT a.network, a.author_id, a.handle, a.name, a.followers, a.following, "  # noqa: S608
-        "a.posts_count, a.created_at, a.location, a.bot_label, c.posts, c.first_hour, "
-        f"c.country, c.country_method FROM {_q('reports_campaignauthor')} c "
+        f"SELECT {profile}, c.posts, c.first_hour, c.country, c.country_method "  # noqa: S608
+        f"FROM {_q('reports_campaignauthor')} c "
         f"JOIN {_q('listening_author')} a ON a.network = c.network AND a.author_id = c.author_id "
         "WHERE c.campaign_id = %s ORDER BY c.posts DESC, a.network, a.author_id"
     )

@@ -651,8 +651,9 @@ def full_report(campaign: Campaign) -> dict[str, Any]:
     """Rebuilt from rows. What the worker has not done yet is done first (posts not yet folded
     give the campaign's authors, authors not placed yet their countries); the counters the
     fold keeps are not used."""
-    while fold.fold(campaign.pk):
-        pass
+    done, after = fold.fold(campaign.pk)
+    while done:
+        done, after = fold.fold(campaign.pk, after=after)
     while fold.place_authors(campaign.pk):
         pass
     return assemble(campaign, counters_from_rows(campaign.pk), extras(campaign))

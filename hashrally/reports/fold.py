@@ -45,9 +45,13 @@ def _q(name: str) -> str:
 
 
 def _select_in(sql: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
-    """Run `sql` (with `IN ({marks})`) over `ids` in chunks."""
+    """Run `sql` (with `IN ({marks})`) over `ids` in chunks; on PostgreSQL in one go, as
+    `= ANY(array)`, which plans once rather than per list of literals."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
+            return cursor.fetchall()
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
@@ -55,14 +59,21 @@ def _select_in(sql: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, .
     return rows
 
 
-def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str = "") -> None:
-    """`head VALUES (...), (...) tail` in chunks: a statement per few hundred rows rather than
-    a round trip per row."""
+def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]) -> None:
+    """`head <rows> tail` where <rows> is a set of rows: on PostgreSQL one array a column
+    (`unnest`), so a thousand rows are a handful of parameters; elsewhere VALUES lists of a
+    few hundred rows. Either way a statement per many rows, not a round trip per row."""
     if not rows:
         return
-    width = len(rows[0])
-    marks = "(" + ", ".join(["%s"] * width) + ")"
-    step = max(1, 2000 // width)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        cursor.execute(
+            f"{head} SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608 (names from code)
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    marks = "(" + ", ".join(["%s"] * len(types)) + ")"
+    step = max(1, 900 // len(types))  # SQLite's default limit is 999 parameters a statement
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
         cursor.execute(
@@ -112,6 +123,7 @@ def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
             rows,
             f"ON CONFLICT (campaign_id, dimension, {key}) "
             f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
+            ("bigint", "text", "text", "bigint"),
         )
 
 
@@ -123,8 +135,11 @@ def campaigns_pending() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
-    """Fold up to `limit` pending matches of a campaign; return how many were folded."""
+def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int, int]:
+    """Fold up to `limit` pending matches of a campaign with ids above `after`; return how
+    many were folded and the last id, to pass as `after` next time (so a long fold never scans
+    again through what it folded: the planner may walk the primary key rather than the pending
+    index while its statistics still say most matches are pending)."""
     match, post = _q("listening_postmatch"), _q("listening_post")
     # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
     # them pending again waits, and its change is folded next time rather than lost.
@@ -137,12 +152,13 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
                 f"p.kind, p.created_at, p.likes, p.reposts, p.replies, p.quotes, p.views, "
                 f"p.hashtags FROM {match} m JOIN {post} p "
                 "ON p.network = m.network AND p.post_id = m.post_id "
-                f"WHERE m.campaign_id = %s AND m.pending ORDER BY m.id LIMIT %s{locking}",
-                [campaign_id, limit],
+                f"WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
+                f"ORDER BY m.id LIMIT %s{locking}",
+                [campaign_id, after, limit],
             )
             rows = cursor.fetchall()
         if not rows:
-            return 0
+            return 0, after
         figures: Counter[tuple[str, str]] = Counter()
         keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
         per_author: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -204,7 +220,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH) -> int:
                     ids,
                 )
         add(campaign_id, figures)
-    return len(rows)
+    return len(rows), rows[-1][0]
 
 
 def _authors(
@@ -283,6 +299,7 @@ def _authors(
             f") UPDATE {table} SET posts = v.posts, followers = v.followers, "  # noqa: S608
             f"first_hour = v.first_hour FROM v WHERE {table}.campaign_id = v.campaign_id "
             f"AND {table}.network = v.network AND {table}.author_id = v.author_id",
+            ("integer", "bigint", "text", "bigint", "text", "text"),
         )
 
 
@@ -355,8 +372,9 @@ def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
     started = time.monotonic()
     folded: dict[int, int] = {}
     for campaign_id in campaigns_pending():
+        after = 0
         while time.monotonic() - started < budget_seconds:
-            done = fold(campaign_id)
+            done, after = fold(campaign_id, after=after)
             folded[campaign_id] = folded.get(campaign_id, 0) + done
             if done < FOLD_BATCH:
                 break

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,21 +21,27 @@ from hashrally.reports.figures import dashboard_report
 from hashrally.reports.models import ResultsSettings
 
 
-def _organised(request: HttpRequest, slug: str) -> Campaign | HttpResponse:
-    """The campaign, if this person organises it; else the way to log in, or 404."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), "admin:login")
-    campaign = campaigns_of(request.user).filter(slug=slug).first()
-    if campaign is None:
-        raise Http404("no campaign of yours with this address")
-    return campaign
+def organisers_only(
+    view: Callable[[HttpRequest, Campaign], HttpResponseBase],
+) -> Callable[[HttpRequest, str], HttpResponseBase]:
+    """The view gets the campaign if this person organises it; others are sent to log in, or
+    get a 404 that does not say whether the campaign exists."""
+
+    @functools.wraps(view)
+    @require_GET
+    def wrapped(request: HttpRequest, slug: str) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "admin:login")
+        campaign = campaigns_of(request.user).filter(slug=slug).first()
+        if campaign is None:
+            raise Http404("no campaign of yours with this address")
+        return view(request, campaign)
+
+    return wrapped
 
 
-@require_GET
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _organised(request, slug)
-    if isinstance(campaign, HttpResponse):
-        return campaign
+@organisers_only
+def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     report = dashboard_report(campaign)
     built = report.get("built_at")
     response = render(
@@ -51,11 +59,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
-def report_json(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _organised(request, slug)
-    if isinstance(campaign, HttpResponse):
-        return campaign
+@organisers_only
+def report_json(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    slug = campaign.slug
     response = HttpResponse(
         json.dumps(dashboard_report(campaign), ensure_ascii=False, indent=1),
         content_type="application/json",
@@ -64,11 +70,9 @@ def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
-def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _organised(request, slug)
-    if isinstance(campaign, HttpResponse):
-        return campaign
+@organisers_only
+def report_pdf(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    slug = campaign.slug
     response = HttpResponse(
         rendering.pdf_report(dashboard_report(campaign)), content_type="application/pdf"
     )
@@ -76,24 +80,21 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _csv(request: HttpRequest, slug: str, what: str) -> HttpResponseBase:
-    campaign = _organised(request, slug)
-    if isinstance(campaign, HttpResponse):
-        return campaign
+def _csv(campaign: Campaign, what: str) -> HttpResponseBase:
     rows = exports.posts_csv(campaign.pk) if what == "posts" else exports.authors_csv(campaign.pk)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{what}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{what}.csv"'
     return response
 
 
-@require_GET
-def posts_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
-    return _csv(request, slug, "posts")
+@organisers_only
+def posts_csv(request: HttpRequest, campaign: Campaign) -> HttpResponseBase:
+    return _csv(campaign, "posts")
 
 
-@require_GET
-def authors_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
-    return _csv(request, slug, "authors")
+@organisers_only
+def authors_csv(request: HttpRequest, campaign: Campaign) -> HttpResponseBase:
+    return _csv(campaign, "authors")
 
 
 @require_GET
