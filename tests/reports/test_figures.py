@@ -242,3 +242,48 @@ def test_authenticity_figures_on_a_hand_built_dataset(examples: list[str], tmp_p
     assert report["headline"]["with_flagged"]["posts"] == 32
     assert report["headline"]["without_flagged"]["posts"] == 32 - 3 - 1
     assert report["headline"]["without_flagged"]["authors"] == report["authors"]["unique"] - 1
+
+
+def test_figures_of_a_recorded_x_page_match_the_page_itself(examples: list[str]) -> None:
+    """The recorded brexit.jsonl page, counted by hand from its JSON, against the report."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    tweets = page["data"]
+    kinds = {"original": 0, "repost": 0, "reply": 0, "quote": 0}
+    for tweet in tweets:
+        types = [ref["type"] for ref in tweet.get("referenced_tweets") or []]
+        kind = (
+            "repost"
+            if "retweeted" in types
+            else "quote"
+            if "quoted" in types
+            else "reply"
+            if "replied_to" in types
+            else "original"
+        )
+        kinds[kind] += 1
+    followers = {u["id"]: u["public_metrics"]["followers_count"] for u in page["includes"]["users"]}
+    authors = {t["author_id"] for t in tweets}
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    report = full_report(Campaign.objects.get(slug=CHILD))
+    posts = report["posts"]
+    assert posts["total"] == len(tweets) == 100
+    assert (posts["originals"], posts["reposts"], posts["replies"], posts["quotes"]) == (
+        kinds["original"],
+        kinds["repost"],
+        kinds["reply"],
+        kinds["quote"],
+    )
+    assert report["authors"]["unique"] == len(authors)
+    assert report["authors"]["potential_reach"] == sum(followers.get(a, 0) for a in authors)
+    likes = sum(t["public_metrics"]["like_count"] for t in tweets)
+    assert report["engagement"]["likes"] == likes
+    languages: dict[str, int] = {}
+    for tweet in tweets:
+        languages[tweet["lang"]] = languages.get(tweet["lang"], 0) + 1
+    by_language = report["posts"]["by_language"]
+    assert sum(by_language.values()) == 100
+    # X's "und" (undetermined) is not a language: those posts get a detected one.
+    assert "und" not in by_language
+    for code, n in languages.items():
+        if code != "und":
+            assert n <= by_language[code] <= n + languages.get("und", 0), code
