@@ -285,20 +285,22 @@ class Store:
                 )
                 targets = listening.folded_targets(network)
                 hashtags = listening.folded_hashtags
+                # What each post matched, once, for the campaign and its umbrellas alike.
+                matched = [
+                    (
+                        r.post_id,
+                        _json(sorted(hashtags.intersection(r.hashtags))),
+                        _json(sorted(targets.intersection(r.mentions))),
+                    )
+                    for r in records
+                ]
                 _upsert(
                     PostMatch._meta.db_table,
                     ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
                     [
-                        [
-                            campaign_id,
-                            network,
-                            r.post_id,
-                            _json(sorted(hashtags.intersection(r.hashtags))),
-                            _json(sorted(targets.intersection(r.mentions))),
-                            True,
-                        ]
+                        [campaign_id, network, post_id, tags, handles, True]
                         for campaign_id in self.campaign_ids
-                        for r in records
+                        for post_id, tags, handles in matched
                     ],
                     ["campaign_id", "network", "post_id"],
                     # Fetched again: its counts may have changed, so the reports' fold looks

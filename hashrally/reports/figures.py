@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign, MessageVariant, Target
 from hashrally.listening.models import CollectionRun
-from hashrally.reports import authenticity, fold
+from hashrally.reports import fold
 from hashrally.reports.fold import PENDING_COUNTRY, _q
 from hashrally.reports.models import Figure, ReportExtras
 from hashrally.supporters import crypto
@@ -33,7 +33,6 @@ from hashrally.supporters.models import ProofOfPost, Supporter, SupporterHandle
 Counters = dict[str, dict[str, int]]
 TOP = 10
 KINDS = ("original", "repost", "reply", "quote")
-NEW_ACCOUNT = dt.timedelta(days=authenticity.NEW_ACCOUNT_DAYS)
 
 
 def family(campaign: Campaign) -> list[int]:
@@ -291,6 +290,10 @@ def _from_epoch_sure(value: float) -> dt.datetime:
 
 def extras(campaign: Campaign) -> dict[str, Any]:
     """Authenticity, top posts and authors, supporters, sources and the dataset hash."""
+    # Imported here: datasketch loads scipy, half a second every command (they all import the
+    # URLs for Django's checks) would pay for nothing.
+    from hashrally.reports import authenticity
+
     ids = family(campaign)
     match, post, author = _q("listening_postmatch"), _q("listening_post"), _q("listening_author")
     # Times travel as epoch seconds: the driver turns a million timestamps into datetimes far
@@ -314,7 +317,7 @@ def extras(campaign: Campaign) -> dict[str, Any]:
     times: list[float] = []
     new_account: list[bool] = []
     per_author: dict[tuple[str, str], list[Any]] = {}  # [posts, first, last]
-    new_span = NEW_ACCOUNT.total_seconds()
+    new_span = authenticity.NEW_ACCOUNT_DAYS * 86400
     for network, post_id, author_id, kind, text, created, *metrics in _stream(
         f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, "  # noqa: S608
         f"{_epoch_sql('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, p.views "
