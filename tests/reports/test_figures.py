@@ -142,6 +142,15 @@ def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path:
     supporters = full_report(campaign)["supporters"]
     assert (supporters["joined"], supporters["confirmed"], supporters["verified"]) == (3, 0, 1)
     assert supporters["by_country"]["AZ"] == {"joined": 2, "confirmed": 0, "verified": 1}
+    # The same email joining the umbrella too: one person for the umbrella, in the country of
+    # their first join.
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    do_join(umbrella, {"country": "TR", "email": "a@example.org"}, language="en", client_ip="x")
+    report = full_report(umbrella)
+    whole = report["supporters"]
+    assert (whole["joined"], whole["verified"]) == (3, 1)
+    assert whole["by_country"]["AZ"]["joined"] == 2 and whole["by_country"]["TR"]["joined"] == 1
+    assert sum(day["joins"] for day in report["timeline"]) == 3
 
 
 def test_the_dashboard_reads_counters_and_extras(examples: list[str], tmp_path: Path) -> None:
