@@ -524,6 +524,26 @@ def _title(campaign: Campaign) -> str:
     return text.title if text else campaign.slug
 
 
+def _series(
+    name: str,
+    posts: dict[str, int],
+    authors: dict[str, int],
+    joins: dict[str, int],
+    suffix: str = "",
+) -> list[dict[str, Any]]:
+    """Posts, new authors and joins per period ("" is a post without a time: left out)."""
+    return [
+        {
+            name: f"{period}{suffix}",
+            "posts": posts.get(period, 0),
+            "authors": authors.get(period, 0),
+            "joins": joins.get(period, 0),
+        }
+        for period in sorted(set(posts) | set(authors) | set(joins))
+        if period
+    ]
+
+
 def assemble(campaign: Campaign, counters: Counters, more: dict[str, Any]) -> dict[str, Any]:
     """The report dict (docs/metrics.md) from the counters and what `extras` computed."""
     total = counters.get("total", {})
@@ -532,31 +552,19 @@ def assemble(campaign: Campaign, counters: Counters, more: dict[str, Any]) -> di
     supporters = more.get("supporters") or supporters_section(campaign)
     hours = sorted(h for h in counters.get("hour", {}) if h)
     days = counters.get("day", {})
-    day_authors = counters.get("day_authors", {})
-    joins_by_day = supporters.get("joins_by_day", {})
-    timeline = [
-        {
-            "date": day,
-            "posts": days.get(day, 0),
-            "authors": day_authors.get(day, 0),
-            "joins": joins_by_day.get(day, 0),
-        }
-        for day in sorted(set(days) | set(day_authors) | set(joins_by_day))
-        if day
-    ]
-    hour_posts = counters.get("hour", {})
-    hour_authors = counters.get("hour_authors", {})
-    joins_by_hour = supporters.get("joins_by_hour", {})
-    timeline_hourly = [
-        {
-            "hour": f"{hour}:00Z",
-            "posts": hour_posts.get(hour, 0),
-            "authors": hour_authors.get(hour, 0),
-            "joins": joins_by_hour.get(hour, 0),
-        }
-        for hour in sorted(set(hour_posts) | set(hour_authors) | set(joins_by_hour))
-        if hour
-    ]
+    timeline = _series(
+        "date",
+        days,
+        counters.get("day_authors", {}),
+        supporters.get("joins_by_day", {}),
+    )
+    timeline_hourly = _series(
+        "hour",
+        counters.get("hour", {}),
+        counters.get("hour_authors", {}),
+        supporters.get("joins_by_hour", {}),
+        suffix=":00Z",
+    )
     countries = counters.get("country", {})
     placed = {k: v for k, v in countries.items() if k not in ("", PENDING_COUNTRY)}
     unplaced = countries.get("", 0) + countries.get(PENDING_COUNTRY, 0)
