@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connection
@@ -679,16 +679,23 @@ def dashboard_report(campaign: Campaign) -> dict[str, Any]:
     return report
 
 
-def full_report(campaign: Campaign) -> dict[str, Any]:
+def full_report(
+    campaign: Campaign, say: Callable[[str], object] = lambda stage: None
+) -> dict[str, Any]:
     """Rebuilt from rows. What the worker has not done yet is done first (posts not yet folded
     give the campaign's authors, authors not placed yet their countries); the counters the
-    fold keeps are not used."""
+    fold keeps are not used. `say` hears each stage, for a progress line."""
+    say("folding posts the worker has not counted yet")
     done, after = fold.fold(campaign.pk)
     while done:
         done, after = fold.fold(campaign.pk, after=after)
+    say("placing authors not placed yet")
     while fold.place_authors(campaign.pk):
         pass
-    return assemble(campaign, counters_from_rows(campaign.pk), extras(campaign))
+    say("counting posts, authors, languages, hashtags and targets")
+    counters = counters_from_rows(campaign.pk)
+    say("supporters, authenticity (text clusters, bursts, bot-like authors), top posts, hash")
+    return assemble(campaign, counters, extras(campaign))
 
 
 def refresh_extras(campaign: Campaign) -> ReportExtras:

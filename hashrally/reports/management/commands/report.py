@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,14 @@ class Command(BaseCommand):
         output = options.get("output")
         if fmt == "pdf" and not output:
             raise CommandError("--format pdf needs -o FILE (a PDF is not for a terminal)")
-        sys.stderr.write(f"report {campaign.slug}: counting from rows ...\n")
-        report = full_report(campaign)
+        started = time.monotonic()
+
+        def say(stage: str) -> None:
+            sys.stderr.write(
+                f"report {campaign.slug} [{time.monotonic() - started:5.1f} s]: {stage}\n"
+            )
+
+        report = full_report(campaign, say)
         sys.stderr.write(
             f"report {campaign.slug}: {report['posts']['total']} posts, "
             f"{report['authors']['unique']} authors, {report['supporters']['joined']} joined; "
