@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,43 +110,64 @@ class Fetcher:
             self.waits.append(seconds)
             self.clock.sleep(seconds)
 
-    def get(self, url: str, params: Any = None, headers: dict[str, str] | None = None) -> Response:
-        if self._not_before > self.clock.now():
-            self._wait(self._not_before - self.clock.now())
+    def _send(self, url: str, request: Callable[[], httpx.Response]) -> httpx.Response:
+        """The response to `request`, retried on network errors, 5xx and 429 (waiting for the
+        rate limit's reset where the server says it). Messages name the address and the status,
+        never what was sent (a login's body holds a password)."""
         for attempt in range(self.max_retries + 1):
             try:
-                response = self.client.get(url, params=params, headers=headers)
+                response = request()
             except httpx.TransportError as exc:
                 if attempt == self.max_retries:
                     raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
                 self._wait(2.0**attempt)
                 continue
-            now = self.clock.now()
-            if response.status_code in RETRY_STATUSES:
-                if attempt == self.max_retries:
-                    raise FetchError(
-                        f"HTTP {response.status_code} after {attempt + 1} tries: "
-                        f"{_where(response)}",
-                        response.status_code,
-                        response.text[:2000],
-                    )
-                until = reset_at(response.headers, now) if response.status_code == 429 else None
-                self._wait((until - now) if until else 2.0**attempt)
-                continue
-            if response.status_code >= 400:
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            if attempt == self.max_retries:
                 raise FetchError(
-                    f"HTTP {response.status_code} from {_where(response)}: {response.text[:200]}",
+                    f"HTTP {response.status_code} after {attempt + 1} tries: {_where(response)}",
                     response.status_code,
                     response.text[:2000],
                 )
-            left = remaining(response.headers)
-            if left is not None and left <= 0:
-                until = reset_at(response.headers, now)
-                self._not_before = until or now
-            raw = response.content
-            try:
-                data = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise MalformedPage(str(response.url), f"not JSON: {exc}", raw) from None
-            return Response(url=str(response.url), data=data, raw=raw, headers=response.headers)
-        raise FetchError(f"{url}: gave up")  # pragma: no cover - the loop always returns or raises
+            now = self.clock.now()
+            until = reset_at(response.headers, now) if response.status_code == 429 else None
+            seconds = (until - now) if until else 2.0**attempt
+            if seconds > MAX_WAIT:
+                # Retrying early would only spend the remaining tries on more 429s.
+                raise FetchError(
+                    f"HTTP {response.status_code} from {_where(response)}: rate-limited for "
+                    f"another {seconds / 60:.0f} minutes; run again later to resume",
+                    response.status_code,
+                )
+            self._wait(seconds)
+        raise FetchError(f"{url}: gave up")  # pragma: no cover - the loop returns or raises
+
+    def post(
+        self, url: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """A POST (a login, a session refresh) with the same retries as `get`; any other status
+        is the caller's to read."""
+        return self._send(url, lambda: self.client.post(url, json=json, headers=headers))
+
+    def get(self, url: str, params: Any = None, headers: dict[str, str] | None = None) -> Response:
+        if self._not_before > self.clock.now():
+            self._wait(self._not_before - self.clock.now())
+        response = self._send(url, lambda: self.client.get(url, params=params, headers=headers))
+        now = self.clock.now()
+        if response.status_code >= 400:
+            raise FetchError(
+                f"HTTP {response.status_code} from {_where(response)}: {response.text[:200]}",
+                response.status_code,
+                response.text[:2000],
+            )
+        left = remaining(response.headers)
+        if left is not None and left <= 0:
+            until = reset_at(response.headers, now)
+            self._not_before = until or now
+        raw = response.content
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedPage(str(response.url), f"not JSON: {exc}", raw) from None
+        return Response(url=str(response.url), data=data, raw=raw, headers=response.headers)

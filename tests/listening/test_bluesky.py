@@ -107,6 +107,7 @@ class FakeBluesky:
         self.access: set[str] = set()
         self.refresh: set[str] = set()
         self.fail_searches: list[int] = []  # statuses for the next searches
+        self.fail_logins: list[int] = []  # statuses for the next logins
         self.broken: dict[tuple[str, str], bytes] = {}  # (q, since) -> body
         self.exhausted_at: int | None = None  # the search whose answer leaves 0 requests
         self.expire_at: int | None = None  # the search before which access tokens expire
@@ -141,6 +142,8 @@ class FakeBluesky:
             self.calls.append((method, self.clock.now()))
             if verb == "POST" and method == "com.atproto.server.createSession":
                 self.logins += 1
+                if self.fail_logins:
+                    return self.fail_logins.pop(0), error("InternalServerError", "oops"), 0
                 sent = orjson.loads(body)
                 if sent != {"identifier": HANDLE, "password": PASSWORD}:
                     return (
@@ -541,6 +544,15 @@ def test_it_retries_server_errors(campaign: Campaign, fake: FakeBluesky, clock: 
     assert fake.searches[0] == fake.searches[1] == fake.searches[2]
     assert (run.status, run.read, run.errors) == ("finished", 25, 0)
     assert stored() == expected_ids(fake.posts)
+
+
+def test_a_login_is_retried_like_a_search(
+    campaign: Campaign, fake: FakeBluesky, clock: FakeClock
+) -> None:
+    fake.fail_logins = [503, 429]  # the 429 says to wait until its reset, 120 s away
+    run, fetcher = collect(campaign, clock)
+    assert fake.logins == 3 and fetcher.waits == [1.0, 120.0]
+    assert (run.status, run.read) == ("finished", 25)
 
 
 def test_it_records_a_malformed_page_and_goes_on_with_the_next_window(

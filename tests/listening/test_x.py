@@ -311,6 +311,16 @@ def test_it_waits_for_the_rate_limit_reset_on_the_fake_clock(
     assert stored_ids() == ALL_IDS
 
 
+def test_it_stops_rather_than_wait_out_a_long_rate_limit(
+    campaign: Campaign, fake_x: FakeX, clock: FakeClock
+) -> None:
+    fake_x.fail[PAGE] = [(429, 3600)]  # refused for an hour: more than the 15 minutes it waits
+    run = collect_x(campaign, listening(campaign), clock)
+    assert run.status == "failed"
+    assert "rate-limited for another 60 minutes; run again later to resume" in run.stop_reason
+    assert clock.slept == [] and run.read == PAGE  # the first page is kept; resumable
+
+
 def test_it_retries_a_503(campaign: Campaign, fake_x: FakeX, clock: FakeClock) -> None:
     fake_x.fail[PAGE] = [(503, None), (503, None)]
     run = collect_x(campaign, listening(campaign), clock)

@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import py3langid
 from django.conf import settings
@@ -37,13 +36,10 @@ from django.conf import settings
 from hashrally.listening.config import Listening
 from hashrally.listening.connectors import MissingCredentials
 from hashrally.listening.fetch import (
-    MAX_WAIT,
-    RETRY_STATUSES,
     Fetcher,
     FetchError,
     MalformedPage,
     Response,
-    reset_at,
 )
 from hashrally.listening.normalise.bluesky import NETWORK, author, normalise_posts
 from hashrally.listening.pipeline import StopRun
@@ -251,48 +247,16 @@ class Session:
     def _post(
         self, method: str, body: dict[str, str] | None, bearer: str | None
     ) -> tuple[int, dict[str, Any]]:
-        """POST with retries on network errors, 5xx and 429, waiting on the fetcher's clock.
-
-        Neither the body (it may hold the password) nor the token is ever put in a message.
-        """
-        url = self.url(method)
+        """POST through the fetcher (its retries and rate-limit waits); the status and the JSON
+        answer, whatever the status, for the session logic to read. Neither the body (it may
+        hold the password) nor the token is ever put in a message."""
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else None
-        fetcher = self.fetcher
-        for attempt in range(fetcher.max_retries + 1):
-            try:
-                response = fetcher.client.post(url, json=body, headers=headers)
-            except httpx.TransportError as exc:
-                if attempt == fetcher.max_retries:
-                    raise FetchError(f"{url}: {type(exc).__name__}") from None
-                self._wait(2.0**attempt)
-                continue
-            if response.status_code in RETRY_STATUSES:
-                if attempt == fetcher.max_retries:
-                    raise FetchError(
-                        f"{url}: HTTP {response.status_code} after {attempt + 1} tries"
-                    )
-                now = fetcher.clock.now()
-                until = reset_at(response.headers, now) if response.status_code == 429 else None
-                seconds = (until - now) if until else 2.0**attempt
-                if seconds > MAX_WAIT:
-                    raise FetchError(
-                        f"{url}: HTTP {response.status_code}, rate-limited for another "
-                        f"{seconds / 60:.0f} minutes; run again later to resume"
-                    )
-                self._wait(seconds)
-                continue
-            try:
-                data = orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                data = {}
-            return response.status_code, data if isinstance(data, dict) else {}
-        raise FetchError(f"{url}: gave up")  # pragma: no cover - the loop returns or raises
-
-    def _wait(self, seconds: float) -> None:
-        seconds = max(0.0, min(seconds, MAX_WAIT))
-        if seconds:
-            self.fetcher.waits.append(seconds)
-            self.fetcher.clock.sleep(seconds)
+        response = self.fetcher.post(self.url(method), json=body, headers=headers)
+        try:
+            data = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            data = {}
+        return response.status_code, data if isinstance(data, dict) else {}
 
     def _take(self, data: dict[str, Any]) -> bool:
         access, refresh = data.get("accessJwt"), data.get("refreshJwt")
