@@ -15,7 +15,6 @@ are one copied spam text. Progress goes to stderr, the figures to stdout.
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from cryptography.fernet import Fernet
+from run import base_env  # bench/, beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,13 +40,10 @@ def say(message: str) -> None:
 
 
 def env() -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("HASHRALLY_")}
+    """bench/run.py's production settings and one-off keys, on this benchmark's database."""
+    values = base_env()
     values.update(
-        DJANGO_SETTINGS_MODULE="hashrally.settings",
-        HASHRALLY_SECRET_KEY=secrets.token_urlsafe(48),
-        HASHRALLY_DATA_KEYS=Fernet.generate_key().decode(),
         DATABASE_URL=DATABASE_URL,
-        HASHRALLY_DEBUG="0",
         HASHRALLY_ALLOWED_HOSTS="testserver,127.0.0.1",
         HASHRALLY_COLLECT_ON_SCHEDULE="0",
     )
@@ -138,7 +134,8 @@ def fill(environment: dict[str, str]) -> None:
             )
             conn.execute(
                 "INSERT INTO listening_postmatch (campaign_id, network, post_id, hashtags, "
-                f"targets, pending, tally) SELECT {campaign[0]}, 'x', '1' || lpad(i::text, 17, '0'), "
+                f"targets, pending, tally) SELECT {campaign[0]}, 'x', "
+                "'1' || lpad(i::text, 17, '0'), "
                 "'[\"khojaly\"]'::jsonb, CASE WHEN i % 4 = 0 THEN '[\"nikolpashinyan\"]'::jsonb "
                 f"ELSE '[]'::jsonb END, true, NULL "
                 f"FROM generate_series({start + 1}, {min(start + CHUNK, POSTS)}) i"
@@ -228,9 +225,8 @@ def main() -> None:
     mean, p95 = statistics.mean(views), sorted(views)[int(len(views) * 0.95) - 1]
     print(f"\nreports on PostgreSQL: {POSTS:,} posts by {AUTHORS:,} authors")
     if fold_seconds is not None:
-        print(
-            f"fold (worker)                {fold_seconds:8.1f} s  {POSTS / fold_seconds:10,.0f} posts/s"
-        )
+        rate = POSTS / fold_seconds
+        print(f"fold (worker)                {fold_seconds:8.1f} s  {rate:10,.0f} posts/s")
     print(f"extras rebuild (worker)      {extras_seconds:8.1f} s")
     print(
         f"dashboard page               {mean * 1000:8.0f} ms mean, {p95 * 1000:.0f} ms p95 "
