@@ -74,6 +74,7 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 	$(BIN)/ruff check hashrally tests
 	$(BIN)/ruff format --check hashrally tests
 	$(BIN)/mypy hashrally tests
+	$(BIN)/lint-imports
 
 # Loads gunicorn on PostgreSQL (a million supporters) with wrk, times `hashrally import`
 # against twarc-csv on the same file, then the dashboard and `report` on a million posts;

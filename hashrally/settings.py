@@ -55,10 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "hashrally.core",
     "hashrally.campaigns",
     "hashrally.supporters",
     "hashrally.listening",
     "hashrally.reports",
+    "hashrally.site",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +78,7 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
-ROOT_URLCONF = "hashrally.urls"
+ROOT_URLCONF = "hashrally.site.urls"
 WSGI_APPLICATION = "hashrally.wsgi.application"
 
 TEMPLATES = [

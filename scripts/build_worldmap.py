@@ -1,4 +1,4 @@
-"""Build hashrally/supporters/data/world.json, the country shapes of the supporters' world map.
+"""Build hashrally/core/data/world.json, the country shapes of the supporters' world map.
 
 Run by hand from the project root when the map data should change; the output is committed, so
 the site never fetches map data at run time::
@@ -38,7 +38,7 @@ from pathlib import Path
 from django_countries.data import ALT_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "hashrally" / "supporters" / "data" / "world.json"
+OUTPUT = ROOT / "hashrally" / "core" / "data" / "world.json"
 PACKAGE = "world-atlas@2"
 SOURCE = "Natural Earth 110m via world-atlas 2.x (ISC)"
 WIDTH = 1000.0

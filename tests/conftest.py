@@ -39,7 +39,7 @@ def examples(db: None) -> list[str]:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     # Pages and counts are cached for a few seconds; each test starts from nothing.
-    from hashrally import pagecache
+    from hashrally.core import pagecache
 
     pagecache.clear()
     yield

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser
 
-from hashrally import pagecache
+from hashrally.core import pagecache
 from tests.browser import Visit
 from tests.conftest import ROOT
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import (
     Campaign,
     CampaignText,
@@ -24,7 +25,6 @@ from hashrally.campaigns.models import (
     TargetAccount,
     TargetPost,
 )
-from hashrally.listening.config import ListeningSpec
 
 
 def _raise(problem: str | None, field: str | None = None) -> None:

@@ -26,8 +26,8 @@ from pydantic import (
 )
 
 from hashrally.campaigns import rules
+from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.tomllines import key_lines, line_of
-from hashrally.listening.config import ListeningSpec
 
 FieldPath = tuple[str | int, ...]
 

@@ -41,7 +41,7 @@ class Campaign(models.Model):
     proof_of_work = models.BooleanField(
         default=False, help_text=_("Ask the joining browser to solve a small puzzle (ALTCHA).")
     )
-    # The [listening] section of the campaign file (hashrally.listening.config.ListeningSpec).
+    # The [listening] section of the campaign file (hashrally.campaigns.listening.ListeningSpec).
     listening = models.JSONField(default=dict, blank=True)
     organisers = models.ManyToManyField(
         "auth.User", blank=True, related_name="campaigns", help_text=_("Staff who may manage it.")

@@ -62,6 +62,16 @@ def pick_language(available: Sequence[str], requested: str, interface: str, defa
     return default
 
 
+def language_of(campaign: Campaign, requested: str = "", interface: str | None = None) -> str:
+    """Which of the campaign's texts to show: the one every page, mail and report asks with."""
+    return pick_language(
+        [t.language for t in campaign.texts.all()],
+        requested,
+        translation.get_language() if interface is None else interface,
+        campaign.default_language,
+    )
+
+
 def text_in(campaign: Campaign, language: str) -> CampaignText | None:
     texts = {t.language: t for t in campaign.texts.all()}
     return texts.get(language) or texts.get(campaign.default_language)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -8,33 +7,10 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hashrally import pagecache
-from hashrally.campaigns import pages, sharelinks
+from hashrally.campaigns import pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign
-from hashrally.supporters.actions import do_record_share_click
-from hashrally.supporters.display import supporters_context
-
-PERSONAL_MAX = 280
-MASTODON_INSTANCES = (
-    "mastodon.social",
-    "mastodon.online",
-    "mstdn.social",
-    "mas.to",
-    "fosstodon.org",
-    "mastodon.world",
-    "troet.cafe",
-    "mastodon.uno",
-)
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    # Answers without the database, so monitors and load tests measure the web tier alone.
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def _absolute(request: HttpRequest, path: str) -> str:
-    return f"{settings.SITE_URL}{path}" if settings.SITE_URL else request.build_absolute_uri(path)
+from hashrally.core import pagecache
 
 
 def _load(request: HttpRequest, slug: str) -> Campaign:
@@ -55,45 +31,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     rows = []
     for campaign in live:
-        language = pages.pick_language(
-            [t.language for t in campaign.texts.all()], "", interface, campaign.default_language
-        )
+        language = pages.language_of(campaign, "", interface)
         rows.append({"campaign": campaign, "text": pages.text_in(campaign, language)})
     return render(request, "campaigns/index.html", {"rows": rows})
-
-
-def composer_context(
-    request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
-) -> dict[str, object]:
-    url = _absolute(request, campaign.get_absolute_url())
-    context = pages.share_context(campaign, url)
-    variants = pages.variants_in(campaign, language)
-    asked = request.GET.get("shuffle") or request.GET.get("v")
-    index = pages.choose_variant(
-        len(variants), asked if variant_index is None else str(variant_index)
-    )
-    personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
-    if not variants:
-        return {"variant_count": 0}
-    variant = variants[index].text
-    checks = [
-        (pages.SHARE_NAMES[n], sharelinks.compose(variant, context, n, personal))
-        for n in ("x", "bluesky", "mastodon", "threads")
-    ]
-    return {
-        "campaign_url": url,
-        "variant_index": index,
-        "variant_count": len(variants),
-        "next_variant": (index + 1) % len(variants),
-        "personal": personal,
-        "personal_max": PERSONAL_MAX,
-        "preview": sharelinks.compose(variant, context, "x", personal).text,
-        "preview_base": sharelinks.compose(variant, context, "x").text,
-        "length_checks": checks,
-        "buttons": pages.share_buttons(),
-        "instances": MASTODON_INSTANCES,
-        "instance": request.GET.get("instance", ""),
-    }
 
 
 # Query parameters a cached page may vary by; anything else (a personal sentence, a referral
@@ -130,27 +70,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None) -> HttpResponse:
-    interface = translation.get_language()
     available = [t.language for t in campaign.texts.all()]
-    language = pages.pick_language(
-        available, request.GET.get("lang", ""), interface, campaign.default_language
-    )
-    text = pages.text_in(campaign, language)
-    if text is None:
-        raise Http404("This campaign has no text yet")
+    text = visit.text_for(request, campaign)
+    language = text.language
     children = [
-        {
-            "campaign": child,
-            "text": pages.text_in(
-                child,
-                pages.pick_language(
-                    [t.language for t in child.texts.all()],
-                    language,
-                    interface,
-                    child.default_language,
-                ),
-            ),
-        }
+        {"campaign": child, "text": pages.text_in(child, pages.language_of(child, language))}
         for child in campaign.children.all()
     ]
     parent_text = pages.text_in(campaign.parent, language) if campaign.parent else None
@@ -166,8 +90,8 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "targets": campaign.targets.all(),
         "endorsements": campaign.endorsements.all(),
         "join_url": reverse("supporters:join", args=[campaign.slug]),
-        **supporters_context(campaign),
-        **composer_context(request, campaign, text.language, variant),
+        **signals.page_context_for(campaign),
+        **visit.composer_context(request, campaign, text.language, variant),
     }
     return render(request, "campaigns/detail.html", context)
 
@@ -183,18 +107,13 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
     if network not in sharelinks.NETWORKS:
         raise Http404("Unknown network")
     campaign = _load(request, slug)
-    language = pages.pick_language(
-        [t.language for t in campaign.texts.all()],
-        request.GET.get("lang", ""),
-        translation.get_language(),
-        campaign.default_language,
-    )
-    url = _absolute(request, campaign.get_absolute_url())
+    language = visit.language_for(request, campaign)
+    url = visit.campaign_url(request, campaign)
     variants = pages.variants_in(campaign, language)
     if not variants:
         raise Http404("This campaign has no message yet")
     variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
-    personal = request.GET.get("mine", "").strip()[:PERSONAL_MAX]
+    personal = visit.personal_sentence(request)
     composed = sharelinks.compose(
         variant.text, pages.share_context(campaign, url), network, personal
     )
@@ -212,7 +131,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         if target is None:
             problem = "no_link"
     if target is not None:
-        do_record_share_click(campaign, network)
+        signals.share_clicked.send(sender=Campaign, campaign=campaign, network=network)
         return HttpResponseRedirect(target)
     back = reverse("campaigns:detail", args=[campaign.slug])
     return render(
@@ -225,7 +144,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
             "problem": problem,
             "composed": composed,
             "back": back,
-            "instances": MASTODON_INSTANCES,
+            "instances": visit.MASTODON_INSTANCES,
             "query": request.GET,
         },
         status=400 if problem == "instance" else 200,

@@ -1,80 +1,15 @@
-"""A campaign's `[listening]` section: what to collect, with the campaign's own defaults."""
+"""The effective `[listening]` settings of a campaign: its section, with the campaign's own
+hashtags and targets where the section names none."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashrally.campaigns import rules
+from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.records import fold_handle, fold_tag
-
-LISTENING_NETWORKS = ("x", "mastodon", "bluesky")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MastodonSettings(_Strict):
-    # With their scheme, so tests and compatible archives can be reached over plain HTTP.
-    instances: list[Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$")]] = [
-        "https://mastodon.social"
-    ]
-
-
-class XSettings(_Strict):
-    budget: Annotated[int, Field(ge=1)] = 10_000  # X bills per post read
-    archive: bool = False  # full-archive search, where the account has it
-
-
-class BlueskySettings(_Strict):
-    window_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 24
-
-
-class ListeningSpec(_Strict):
-    networks: list[Literal["x", "mastodon", "bluesky"]] = ["x", "mastodon", "bluesky"]
-    hashtags: list[str] | None = None
-    targets: dict[str, list[str]] | None = None
-    languages: list[str] = []
-    since: dt.datetime | dt.date | None = None
-    until: dt.datetime | dt.date | None = None
-    # How often the worker collects a live campaign; 0: only by `hashrally collect`.
-    every_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
-    mastodon: MastodonSettings = MastodonSettings()
-    x: XSettings = XSettings()
-    bluesky: BlueskySettings = BlueskySettings()
-
-    @field_validator("hashtags")
-    @classmethod
-    def _hashtags(cls, tags: list[str] | None) -> list[str] | None:
-        for tag in tags or []:
-            problem = rules.check_hashtag(tag)
-            if problem:
-                raise ValueError(problem)
-        return tags
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, targets: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
-        for network, handles in (targets or {}).items():
-            for handle in handles:
-                problem = rules.check_handle(network, handle)
-                if problem:
-                    raise ValueError(problem)
-        return targets
-
-    @field_validator("languages")
-    @classmethod
-    def _languages(cls, codes: list[str]) -> list[str]:
-        for code in codes:
-            problem = rules.check_language(code)
-            if problem:
-                raise ValueError(problem)
-        return codes
 
 
 def _moment(value: dt.datetime | dt.date | None) -> dt.datetime | None:

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from hashrally.campaigns.rules import NETWORK_NAMES
+from hashrally.core import worldmap
 from hashrally.reports import charts
 from hashrally.reports.charts import Bar, Point
-from hashrally.supporters import worldmap
 
 # The sections an organiser can publish on the public results page, in page order.
 SECTIONS: tuple[str, ...] = (

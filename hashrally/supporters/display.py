@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core.worldmap import render_world_map
 from hashrally.supporters import counts
 from hashrally.supporters.models import CampaignCounts
-from hashrally.supporters.worldmap import render_world_map
 
 
 def _names(by_country: dict[str, list[int]]) -> dict[str, str]:

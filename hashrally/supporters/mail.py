@@ -43,12 +43,7 @@ def build_message(job: MailJob) -> EmailMessage:
     supporter = job.supporter
     campaign = supporter.campaign
     with translation.override(supporter.language or campaign.default_language):
-        language = pages.pick_language(
-            [t.language for t in campaign.texts.all()],
-            supporter.language,
-            supporter.language,
-            campaign.default_language,
-        )
+        language = pages.language_of(campaign, supporter.language, supporter.language)
         text = pages.text_in(campaign, language)
         context = {
             "title": text.title if text else campaign.slug,

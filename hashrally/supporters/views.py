@@ -20,10 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
-from hashrally import pagecache
-from hashrally.campaigns import pages
+from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign, CampaignText
-from hashrally.campaigns.views import composer_context
+from hashrally.core import pagecache
 from hashrally.supporters import actions, counts, crypto, display, links, pow
 from hashrally.supporters.forms import JoinForm, ProofForm, network_of_post
 from hashrally.supporters.models import Supporter
@@ -51,16 +50,7 @@ def _live(slug: str) -> Campaign:
 
 
 def _text(campaign: Campaign, request: HttpRequest) -> CampaignText:
-    language = pages.pick_language(
-        [t.language for t in campaign.texts.all()],
-        request.GET.get("lang", ""),
-        translation.get_language(),
-        campaign.default_language,
-    )
-    text = pages.text_in(campaign, language)
-    if text is None:
-        raise Http404("This campaign has no text yet")
-    return text
+    return visit.text_for(request, campaign)
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -146,29 +136,33 @@ def _supporter_from_cookie(request: HttpRequest, campaign: Campaign) -> Supporte
     return Supporter.objects.filter(campaign=campaign, public_id=public_id).first()
 
 
-@require_GET
-@never_cache
-def thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _live(slug)
-    supporter = _supporter_from_cookie(request, campaign)
-    campaign_url = (
-        links.site_url() + campaign.get_absolute_url()
-        if settings.SITE_URL
-        else (request.build_absolute_uri(campaign.get_absolute_url()))
-    )
+def _thanks_context(
+    request: HttpRequest, campaign: Campaign, supporter: Supporter | None, proof_form: ProofForm
+) -> dict[str, object]:
+    """The thanks page, shown after joining and again when a proof link is refused: the
+    composer and the referral link stay, whatever the proof form says."""
     text = _text(campaign, request)
-    context = {
+    campaign_url = visit.campaign_url(request, campaign)
+    return {
         "campaign": campaign,
         "text": text,
-        **composer_context(request, campaign, text.language),
+        **visit.composer_context(request, campaign, text.language),
         "supporter": supporter,
         "referral_url": f"{campaign_url}?ref={supporter.ref_code}" if supporter else "",
         "awaiting_confirmation": bool(
             supporter and supporter.email_hash and not supporter.confirmed
         ),
-        "proof_form": ProofForm(),
+        "proof_form": proof_form,
         "proofs": list(supporter.proofs.all()) if supporter else [],
     }
+
+
+@require_GET
+@never_cache
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _live(slug)
+    supporter = _supporter_from_cookie(request, campaign)
+    context = _thanks_context(request, campaign, supporter, ProofForm())
     return render(request, "supporters/thanks.html", context)
 
 
@@ -185,13 +179,7 @@ def proof(request: HttpRequest, slug: str) -> HttpResponse:
         )
     form = ProofForm(request.POST)
     if not form.is_valid():
-        context = {
-            "campaign": campaign,
-            "text": _text(campaign, request),
-            "supporter": supporter,
-            "proof_form": form,
-            "proofs": list(supporter.proofs.all()),
-        }
+        context = _thanks_context(request, campaign, supporter, form)
         return render(request, "supporters/thanks.html", context, status=400)
     url = form.cleaned_data["url"]
     actions.do_add_proof(supporter, network_of_post(url) or "", url)

@@ -4,23 +4,13 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from hashrally.campaigns.models import Campaign, Target, TargetAccount
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "/c/recognize-to-reconcile/"
-
-
-def test_it_answers_healthz_without_the_database(client: Client) -> None:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.content == b"ok"
-    assert len(queries) == 0
 
 
 def test_it_lists_live_campaigns(client: Client, examples: list[str]) -> None:

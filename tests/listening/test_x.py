@@ -17,9 +17,10 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
+from hashrally.campaigns.listening import XSettings
 from hashrally.campaigns.models import Campaign
 from hashrally.listening import runs
-from hashrally.listening.config import Listening, XSettings, listening_for
+from hashrally.listening.config import Listening, listening_for
 from hashrally.listening.connectors import CONNECTORS
 from hashrally.listening.connectors import x as connector
 from hashrally.listening.fetch import Fetcher, FetchError, RealClock

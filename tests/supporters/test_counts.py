@@ -8,8 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hashrally import pagecache
 from hashrally.campaigns.models import Campaign
+from hashrally.core import pagecache
 from hashrally.supporters import counts
 from hashrally.supporters.actions import do_erase
 from hashrally.supporters.models import CampaignCounts, Supporter

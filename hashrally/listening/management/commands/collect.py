@@ -8,9 +8,10 @@ import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from hashrally.campaigns.listening import LISTENING_NETWORKS
 from hashrally.campaigns.models import Campaign
 from hashrally.listening import collecting
-from hashrally.listening.config import LISTENING_NETWORKS, listening_for
+from hashrally.listening.config import listening_for
 from hashrally.listening.connectors import MissingCredentials
 from hashrally.listening.fetch import Fetcher
 from hashrally.listening.models import CollectionRun

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from hashrally.campaigns import views as campaign_views
+from hashrally.site import views
 
 admin.site.site_header = "hashrally"
 admin.site.site_title = "hashrally"
 
 urlpatterns = [
-    path("healthz", campaign_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("hashrally.campaigns.urls")),
     path("", include("hashrally.supporters.urls")),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hashrally.supporters import worldmap
-from hashrally.supporters.worldmap import WorldMap, bucket, legend, render_world_map, world_data
+from hashrally.core import worldmap
+from hashrally.core.worldmap import WorldMap, bucket, legend, render_world_map, world_data
 
 SVG = "{http://www.w3.org/2000/svg}"
 DATA = Path(worldmap.__file__).with_name("data") / "world.json"

@@ -1,0 +1,83 @@
+"""What a visitor's request asks of a campaign: its address, its language, the composer.
+
+Every page that shows a campaign (the campaign page, a network's composer, the thanks page)
+reads the request through these, so the query parameters mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+
+from hashrally.campaigns import pages, sharelinks
+from hashrally.campaigns.models import Campaign, CampaignText
+
+PERSONAL_MAX = 280
+MASTODON_INSTANCES = (
+    "mastodon.social",
+    "mastodon.online",
+    "mstdn.social",
+    "mas.to",
+    "fosstodon.org",
+    "mastodon.world",
+    "troet.cafe",
+    "mastodon.uno",
+)
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    return f"{settings.SITE_URL}{path}" if settings.SITE_URL else request.build_absolute_uri(path)
+
+
+def campaign_url(request: HttpRequest, campaign: Campaign) -> str:
+    return absolute_url(request, campaign.get_absolute_url())
+
+
+def language_for(request: HttpRequest, campaign: Campaign) -> str:
+    """The campaign text this visitor sees: `?lang=`, else the interface's, else the default."""
+    return pages.language_of(campaign, request.GET.get("lang", ""))
+
+
+def text_for(request: HttpRequest, campaign: Campaign) -> CampaignText:
+    text = pages.text_in(campaign, language_for(request, campaign))
+    if text is None:
+        raise Http404("This campaign has no text yet")
+    return text
+
+
+def personal_sentence(request: HttpRequest) -> str:
+    return request.GET.get("mine", "").strip()[:PERSONAL_MAX]
+
+
+def composer_context(
+    request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
+) -> dict[str, object]:
+    url = campaign_url(request, campaign)
+    context = pages.share_context(campaign, url)
+    variants = pages.variants_in(campaign, language)
+    asked = request.GET.get("shuffle") or request.GET.get("v")
+    index = pages.choose_variant(
+        len(variants), asked if variant_index is None else str(variant_index)
+    )
+    personal = personal_sentence(request)
+    if not variants:
+        return {"variant_count": 0}
+    variant = variants[index].text
+    checks = [
+        (pages.SHARE_NAMES[n], sharelinks.compose(variant, context, n, personal))
+        for n in ("x", "bluesky", "mastodon", "threads")
+    ]
+    return {
+        "campaign_url": url,
+        "variant_index": index,
+        "variant_count": len(variants),
+        "next_variant": (index + 1) % len(variants),
+        "personal": personal,
+        "personal_max": PERSONAL_MAX,
+        "preview": sharelinks.compose(variant, context, "x", personal).text,
+        "preview_base": sharelinks.compose(variant, context, "x").text,
+        "length_checks": checks,
+        "buttons": pages.share_buttons(),
+        "instances": MASTODON_INSTANCES,
+        "instance": request.GET.get("instance", ""),
+    }

@@ -1,0 +1,16 @@
+"""What supporters adds to the campaign page, through the hooks campaigns offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hashrally.campaigns.models import Campaign
+from hashrally.supporters import actions, display
+
+
+def page_context(sender: type, campaign: Campaign, **kwargs: Any) -> dict[str, object]:
+    return display.supporters_context(campaign)
+
+
+def share_clicked(sender: type, campaign: Campaign, network: str, **kwargs: Any) -> None:
+    actions.do_record_share_click(campaign, network)
