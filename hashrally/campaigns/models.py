@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +61,36 @@ class Campaign(models.Model):
         from django.urls import reverse
 
         return reverse("campaigns:detail", args=[self.slug])
+
+    @staticmethod
+    def ancestor_ids(campaign_ids: Iterable[int]) -> list[int]:
+        """These campaigns and every umbrella above them, each once, nearest first."""
+        seen = list(dict.fromkeys(campaign_ids))
+        frontier = list(seen)
+        while frontier:
+            frontier = [
+                pk
+                for pk in Campaign.objects.filter(pk__in=frontier).values_list(
+                    "parent_id", flat=True
+                )
+                if pk is not None and pk not in seen
+            ]
+            seen += dict.fromkeys(frontier)
+        return seen
+
+    def family_ids(self) -> list[int]:
+        """This campaign and every campaign below it (an umbrella's children, theirs...)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = [
+                pk
+                for pk in Campaign.objects.filter(parent_id__in=frontier).values_list(
+                    "pk", flat=True
+                )
+                if pk not in ids
+            ]
+            ids += frontier
+        return ids
 
 
 class CampaignText(models.Model):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hashrally.campaigns import rules
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import Campaign
-from hashrally.listening.records import fold_handle, fold_tag
+from hashrally.core.folding import fold_handle, fold_tag
 
 
 def _moment(value: dt.datetime | dt.date | None) -> dt.datetime | None:

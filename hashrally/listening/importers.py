@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 
+from hashrally.core.folding import fold_handle
 from hashrally.listening import jsonlines
 from hashrally.listening.records import (
     Chunk,
     Page,
     PostRecord,
-    fold_handle,
     hashtags_in,
     links_in,
     mentions_in,

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import regex
 
+from hashrally.core.folding import fold_handle, fold_tag
+
 _HASHTAG = regex.compile(r"(?<![\w&])[#＃](\w*\p{L}\w*)")
 _MENTION = regex.compile(r"(?<![\w@])@([\w.\-]+(?:@[\w.\-]+\.\w+)?)")
 _LINK = regex.compile(r"https?://[^\s<>\"']+")
-
-
-def fold_tag(tag: str) -> str:
-    """Hashtags compare case- and form-insensitively: #Xocalı, #XOCALI and #xocalı are one."""
-    return unicodedata.normalize("NFKC", tag.removeprefix("#").removeprefix("＃")).casefold()
-
-
-def fold_handle(handle: str) -> str:
-    return unicodedata.normalize("NFKC", handle.removeprefix("@")).casefold()
 
 
 def hashtags_in(text: str) -> list[str]:

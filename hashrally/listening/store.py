@@ -171,14 +171,7 @@ class Store:
         self._authors: dict[tuple[str, str], int] = {}
         # The run's campaign and the umbrellas above it: a post matched to a child campaign
         # is one of its umbrella's posts too, counted once however many children bring it.
-        self.campaign_ids = [run.campaign_id]
-        parent = Campaign.objects.filter(pk=run.campaign_id).values_list("parent_id", flat=True)
-        ancestor = parent.first()
-        while ancestor is not None and ancestor not in self.campaign_ids:
-            self.campaign_ids.append(ancestor)
-            ancestor = (
-                Campaign.objects.filter(pk=ancestor).values_list("parent_id", flat=True).first()
-            )
+        self.campaign_ids = Campaign.ancestor_ids([run.campaign_id])
 
     def _fresh_authors(
         self, pages: list[tuple[Page, bytes | Future[bytes], str]]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,8 +26,8 @@ from hashrally.listening.models import CollectionRun
 from hashrally.reports import fold
 from hashrally.reports.fold import PENDING_COUNTRY, _q
 from hashrally.reports.models import Figure, ReportExtras
-from hashrally.supporters import crypto
-from hashrally.supporters.models import ProofOfPost, Supporter, SupporterHandle
+from hashrally.supporters.models import Supporter
+from hashrally.supporters.verification import verified_ids
 
 Counters = dict[str, dict[str, int]]
 TOP = 10
@@ -36,16 +35,7 @@ KINDS = ("original", "repost", "reply", "quote")
 
 
 def family(campaign: Campaign) -> list[int]:
-    """The campaign and every campaign below it (an umbrella's children, theirs...)."""
-    ids, frontier = [campaign.pk], [campaign.pk]
-    while frontier:
-        frontier = [
-            pk
-            for pk in Campaign.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            if pk not in ids
-        ]
-        ids += frontier
-    return ids
+    return campaign.family_ids()
 
 
 def counters_from_figures(campaign_id: int) -> Counters:
@@ -150,7 +140,7 @@ def supporters_section(campaign: Campaign) -> dict[str, Any]:
     several campaigns of an umbrella (same email) counts once for it, in the country and at
     the time of their first join. Counted in SQL: a campaign may have millions of supporters."""
     ids = family(campaign)
-    verified = verified_supporters(campaign, ids)
+    verified = verified_ids(campaign)
     table = _q(Supporter._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
     # A person: their email's keyed hash, or the row itself when they gave no email (a hash is
@@ -201,79 +191,6 @@ def supporters_section(campaign: Campaign) -> dict[str, Any]:
         "joins_by_day": dict(sorted(days.items())),
         "joins_by_hour": dict(sorted(hours.items())),
     }
-
-
-_X_STATUS = re.compile(r"/status(?:es)?/(\d+)")
-
-
-def verified_supporters(campaign: Campaign, ids: list[int]) -> set[int]:
-    """Supporters whose handle authored one of the campaign's collected posts, or whose
-    pasted post link is one of them. Marks the matching proofs verified."""
-    match, post = _q("listening_postmatch"), _q("listening_post")
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for network, handle in SupporterHandle.objects.filter(
-        supporter__campaign_id__in=ids
-    ).values_list("network", "handle_hash"):
-        wanted[network].add(handle)
-    verified: set[int] = set()
-    if wanted:
-        # Handles are stored only as keyed hashes: hash the authors' handles the same way.
-        found: dict[str, set[str]] = defaultdict(set)
-        for network, handle in _rows(
-            f"SELECT DISTINCT p.network, p.author_handle FROM {match} m JOIN {post} p "  # noqa: S608
-            "ON p.network = m.network AND p.post_id = m.post_id "
-            "WHERE m.campaign_id = %s AND p.network IN (" + ", ".join(["%s"] * len(wanted)) + ")",
-            [campaign.pk, *wanted],
-        ):
-            digest = crypto.keyed_hash(
-                f"handle:{network}", crypto.normalise_handle(network, handle or "")
-            )
-            if digest in wanted[network]:
-                found[network].add(digest)
-        for network, hashes in found.items():
-            verified.update(
-                SupporterHandle.objects.filter(
-                    supporter__campaign_id__in=ids, network=network, handle_hash__in=hashes
-                ).values_list("supporter_id", flat=True)
-            )
-    proofs = list(
-        ProofOfPost.objects.filter(supporter__campaign_id__in=ids).values_list(
-            "pk", "supporter_id", "network", "url", "verified_at"
-        )
-    )
-    if proofs:
-        urls = {url for _, _, _, url, _ in proofs}
-        x_ids = {m.group(1) for url in urls if (m := _X_STATUS.search(url))}
-        known = {
-            (network, url)
-            for network, url in _rows(
-                f"SELECT p.network, p.url FROM {match} m JOIN {post} p "  # noqa: S608
-                "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
-                "AND (p.url IN ("
-                + ", ".join(["%s"] * len(urls))
-                + ")"
-                + (
-                    " OR (p.network = 'x' AND p.post_id IN ("
-                    + ", ".join(["%s"] * len(x_ids))
-                    + "))"
-                    if x_ids
-                    else ""
-                )
-                + ")",
-                [campaign.pk, *urls, *x_ids],
-            )
-        }
-        known_x = {url.rsplit("/", 1)[-1] for network, url in known if network == "x"}
-        newly = []
-        for pk, supporter_id, network, url, verified_at in proofs:
-            m = _X_STATUS.search(url)
-            if (network, url) in known or (network == "x" and m and m.group(1) in known_x):
-                verified.add(supporter_id)
-                if verified_at is None:
-                    newly.append(pk)
-        if newly:
-            ProofOfPost.objects.filter(pk__in=newly).update(verified_at=timezone.now())
-    return verified
 
 
 def _templates(ids: list[int]) -> list[str]:

@@ -4,6 +4,7 @@ campaigns whose posts or supporters changed, at most every HASHRALLY_REPORT_EXTR
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -18,23 +19,20 @@ from hashrally.reports.models import ReportExtras
 def changed(campaign_ids: list[int]) -> None:
     """Mark campaigns (and the umbrellas above them) as having new data for their extras."""
     now = timezone.now()
-    seen: set[int] = set()
-    frontier = set(campaign_ids)
-    while frontier:
-        seen |= frontier
-        frontier = {
-            pk
-            for pk in Campaign.objects.filter(pk__in=frontier).values_list("parent_id", flat=True)
-            if pk is not None and pk not in seen
-        }
-    for campaign_id in seen:
+    for campaign_id in Campaign.ancestor_ids(campaign_ids):
         ReportExtras.objects.update_or_create(
             campaign_id=campaign_id, defaults={"posts_changed_at": now}
         )
 
 
-def refresh_reports(*, budget_seconds: float = 10.0, now: dt.datetime | None = None) -> list[int]:
-    """One worker round; returns the campaigns whose extras were rebuilt."""
+def refresh_reports(
+    *,
+    budget_seconds: float = 10.0,
+    now: dt.datetime | None = None,
+    before_rebuild: Callable[[Campaign], object] = lambda campaign: None,
+) -> list[int]:
+    """One worker round; returns the campaigns whose extras were rebuilt. `before_rebuild` is
+    the worker's step that brings what the extras read up to date (verifying supporters)."""
     folded = fold.fold_everything(budget_seconds=budget_seconds)
     changed([campaign_id for campaign_id, n in folded.items() if n])
     now = now or timezone.now()
@@ -45,6 +43,7 @@ def refresh_reports(*, budget_seconds: float = 10.0, now: dt.datetime | None = N
     ).exclude(posts_changed_at=None)
     rebuilt = []
     for extras in due.select_related("campaign"):
+        before_rebuild(extras.campaign)
         refresh_extras(extras.campaign)
         rebuilt.append(extras.campaign_id)
     return rebuilt

@@ -63,10 +63,6 @@ def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email).strip().casefold()
 
 
-def normalise_handle(network: str, handle: str) -> str:
-    return unicodedata.normalize("NFKC", handle).strip().removeprefix("@").casefold()
-
-
 def ip_hash(address: str) -> str:
     # Truncated: enough to see one address hammering the form, too little to be an identifier.
     return keyed_hash("ip", address)[:16]

@@ -12,8 +12,8 @@ from django_countries import countries
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.models import Campaign
+from hashrally.core.folding import fold_handle
 from hashrally.supporters import consent, pow
-from hashrally.supporters.crypto import normalise_handle
 
 # The networks a supporter may give their own handle on (used to find their posts later).
 SUPPORTER_NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "instagram", "tiktok")
@@ -107,7 +107,7 @@ class JoinForm(forms.Form):
                     f"handle_{network}", _("This is not a valid handle on this network.")
                 )
             else:
-                handles[network] = normalise_handle(network, handle)
+                handles[network] = fold_handle(handle)
         data["handles"] = handles
         return data
 

@@ -182,3 +182,28 @@ class MailJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.supporter_id} ({self.status})"
+
+
+class Verification(models.Model):
+    """A supporter seen posting among a campaign's collected posts: their handle wrote one, or
+    the link they gave is one. Kept per campaign, since an umbrella collects more than each of
+    its initiatives; written by the worker (`verification.do_verify_supporters`)."""
+
+    class Via(models.TextChoices):
+        HANDLE = "handle"
+        PROOF = "proof"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="verifications")
+    via = models.CharField(max_length=10, choices=Via.choices)
+    verified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "supporter"], name="one_verification_per_campaign"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} in {self.campaign_id} ({self.via})"

@@ -25,6 +25,7 @@ from hashrally.reports.figures import (
 )
 from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
+from hashrally.supporters.verification import do_verify_supporters
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +140,9 @@ def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path:
     ]
     for n, data in enumerate(people):
         do_join(campaign, data, language="en", client_ip=f"192.0.2.{n}")
+    # A report only reads verifications: until the worker's step runs there are none.
+    assert full_report(campaign)["supporters"]["verified"] == 0
+    assert do_verify_supporters(campaign) == 1
     supporters = full_report(campaign)["supporters"]
     assert (supporters["joined"], supporters["confirmed"], supporters["verified"]) == (3, 0, 1)
     assert supporters["by_country"]["AZ"] == {"joined": 2, "confirmed": 0, "verified": 1}
@@ -146,6 +150,7 @@ def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path:
     # their first join.
     umbrella = Campaign.objects.get(slug=UMBRELLA)
     do_join(umbrella, {"country": "TR", "email": "a@example.org"}, language="en", client_ip="x")
+    do_verify_supporters(umbrella)
     report = full_report(umbrella)
     whole = report["supporters"]
     assert (whole["joined"], whole["verified"]) == (3, 1)

@@ -30,10 +30,11 @@ from urllib.parse import quote
 
 import httpx
 
+from hashrally.core.folding import fold_tag
 from hashrally.listening.config import Listening
 from hashrally.listening.fetch import Fetcher, FetchError, MalformedPage
 from hashrally.listening.normalise.mastodon import normalise_statuses
-from hashrally.listening.records import Chunk, Page, fold_tag, parse_time, unique
+from hashrally.listening.records import Chunk, Page, parse_time, unique
 
 TIMELINE = "/api/v1/timelines/tag/"
 LIMIT = 40  # Mastodon's largest page of statuses

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hashrally.core.folding import fold_handle, fold_tag
 from hashrally.listening.records import (
     AuthorRecord,
     Page,
     PostRecord,
-    fold_handle,
-    fold_tag,
     hashtags_in,
     links_in,
     mentions_in,

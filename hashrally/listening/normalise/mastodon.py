@@ -11,16 +11,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from hashrally.listening.records import (
-    AuthorRecord,
-    Page,
-    PostRecord,
-    fold_handle,
-    fold_tag,
-    links_in,
-    parse_time,
-    unique,
-)
+from hashrally.core.folding import fold_handle, fold_tag
+from hashrally.listening.records import AuthorRecord, Page, PostRecord, links_in, parse_time, unique
 
 NETWORK = "mastodon"
 

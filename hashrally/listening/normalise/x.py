@@ -10,12 +10,11 @@ from typing import Any, TypedDict
 
 import msgspec
 
+from hashrally.core.folding import fold_handle, fold_tag
 from hashrally.listening.records import (
     AuthorRecord,
     Page,
     PostRecord,
-    fold_handle,
-    fold_tag,
     hashtags_in,
     links_in,
     mentions_in,

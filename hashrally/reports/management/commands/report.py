@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import exports
 from hashrally.reports.figures import full_report
+from hashrally.supporters.verification import do_verify_supporters
 
 FORMATS = ("json", "csv", "html", "pdf")
 
@@ -51,6 +52,10 @@ class Command(BaseCommand):
                 f"report {campaign.slug} [{time.monotonic() - started:5.1f} s]: {stage}\n"
             )
 
+        # The worker's step, done here for what it has not verified yet (a report is read
+        # only: it counts the verifications it finds).
+        say("verifying supporters against the collected posts")
+        do_verify_supporters(campaign)
         report = full_report(campaign, say)
         sys.stderr.write(
             f"report {campaign.slug}: {report['posts']['total']} posts, "

@@ -15,6 +15,7 @@ from hashrally.reports.refresh import changed, refresh_reports
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
+from hashrally.supporters.verification import do_verify_supporters
 
 DAY = 24 * 3600
 # How often the collector looks for campaigns whose collection is due.
@@ -71,7 +72,7 @@ class Command(BaseCommand):
         refreshed = refresh_counts(full=full)
         if refreshed:
             changed(refreshed)
-        reported = refresh_reports()
+        reported = refresh_reports(before_rebuild=do_verify_supporters)
         purged = purge_ip_hashes() if full else 0
         if sent or failed or refreshed or purged or reported:
             self.stdout.write(
