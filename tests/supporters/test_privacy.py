@@ -122,6 +122,18 @@ def test_it_exports_only_consented_fields(
     assert by_country["TR"]["name"] == "" and by_country["TR"]["email"] == ""
 
 
+def test_it_exports_a_formula_as_text(campaign: Campaign, admin_client: Client) -> None:
+    # The join form takes it as a name; written as it is, a spreadsheet would run it.
+    join(Client(), display_name="=cmd|' /C calc'!A0", show_name="on")
+    response = admin_client.post(
+        "/admin/supporters/supporter/",
+        {"action": "export_csv", "_selected_action": [str(Supporter.objects.get().pk)]},
+    )
+    content = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    (row,) = csv.DictReader(io.StringIO(content))
+    assert row["name"] == "'=cmd\\|' /C calc'!A0"
+
+
 def test_it_shows_organisers_only_their_campaigns(client: Client, campaign: Campaign) -> None:
     join(client)
     organiser = User.objects.create_user("org", password="pw-for-tests-only", is_staff=True)
