@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
 )
 
@@ -62,17 +63,8 @@ class TextSpec(_Strict):
     needs_review: bool = False
 
 
-class AccountsSpec(_Strict):
-    x: str | None = None
-    facebook: str | None = None
-    instagram: str | None = None
-    threads: str | None = None
-    bluesky: str | None = None
-    mastodon: str | None = None
-    telegram: str | None = None
-    linkedin: str | None = None
-    youtube: str | None = None
-    tiktok: str | None = None
+class _Accounts(_Strict):
+    """A target's handles, one optional field per network in the registry."""
 
     @field_validator("*")
     @classmethod
@@ -84,6 +76,16 @@ class AccountsSpec(_Strict):
 
     def as_dict(self) -> dict[str, str]:
         return {n: h for n in rules.ACCOUNT_NETWORKS if (h := getattr(self, n))}
+
+
+if TYPE_CHECKING:
+    AccountsSpec = _Accounts
+else:
+    AccountsSpec = create_model(
+        "AccountsSpec",
+        __base__=_Accounts,
+        **{network: (str | None, None) for network in rules.ACCOUNT_NETWORKS},
+    )
 
 
 class PostSpec(_Strict):

@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashrally.campaigns import rules
+from hashrally.core.networks import COLLECTED_NETWORKS
 
-LISTENING_NETWORKS = ("x", "mastodon", "bluesky")
+LISTENING_NETWORKS = COLLECTED_NETWORKS
 
 
 class _Strict(BaseModel):
@@ -34,7 +35,7 @@ class BlueskySettings(_Strict):
 
 
 class ListeningSpec(_Strict):
-    networks: list[Literal["x", "mastodon", "bluesky"]] = ["x", "mastodon", "bluesky"]
+    networks: list[Literal[COLLECTED_NETWORKS]] = list(COLLECTED_NETWORKS)  # type: ignore[valid-type]
     hashtags: list[str] | None = None
     targets: dict[str, list[str]] | None = None
     languages: list[str] = []

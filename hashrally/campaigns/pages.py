@@ -11,10 +11,11 @@ from django.utils import translation
 
 from hashrally.campaigns import rules, sharelinks
 from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
+from hashrally.core import networks
 
 RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 
-SHARE_NAMES = rules.NETWORK_NAMES
+SHARE_NAMES = networks.NAMES
 
 
 def is_rtl(language: str) -> bool:
@@ -123,15 +124,15 @@ class ShareButton:
 
 def share_buttons() -> list[ShareButton]:
     buttons = []
-    # sharelinks.NETWORKS is ordered for people: networks where posts are counted come first.
-    for network in sharelinks.NETWORKS:
-        copy_only = network in sharelinks.COPY_TEXT_NETWORKS
+    # The registry is ordered for people: networks where posts are counted come first.
+    for code in sharelinks.NETWORKS:
+        network = networks.NETWORKS[code]
         buttons.append(
             ShareButton(
-                network=network,
-                label=rules.NETWORK_NAMES[network],
-                prefilled=not copy_only,
-                opens_link=network not in ("instagram", "tiktok"),
+                network=code,
+                label=network.name,
+                prefilled=not network.copy_only,
+                opens_link=network.share is not None,
             )
         )
     return buttons

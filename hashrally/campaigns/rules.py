@@ -11,71 +11,11 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from hashrally.campaigns import sharelinks
+from hashrally.core import networks
 
 # Networks a target can have an account on (the share composer has its own, longer list).
-ACCOUNT_NETWORKS: tuple[str, ...] = (
-    "x",
-    "facebook",
-    "instagram",
-    "threads",
-    "bluesky",
-    "mastodon",
-    "telegram",
-    "linkedin",
-    "youtube",
-    "tiktok",
-)
-
-NETWORK_NAMES: dict[str, str] = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "threads": "Threads",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-    "telegram": "Telegram",
-    "linkedin": "LinkedIn",
-    "youtube": "YouTube",
-    "tiktok": "TikTok",
-    "whatsapp": "WhatsApp",
-    "reddit": "Reddit",
-    "vk": "VK",
-}
-
-_DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-
-# What each network accepts as a handle, and how to say it to a person who got it wrong.
-_HANDLE_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "x": (re.compile(r"[A-Za-z0-9_]{1,15}"), "1 to 15 letters, digits or _"),
-    "facebook": (re.compile(r"[A-Za-z0-9.\-]{1,80}"), "letters, digits, '.' or '-'"),
-    "instagram": (re.compile(r"[A-Za-z0-9._]{1,30}"), "1 to 30 letters, digits, '.' or _"),
-    "threads": (re.compile(r"[A-Za-z0-9._]{1,30}"), "1 to 30 letters, digits, '.' or _"),
-    "bluesky": (re.compile(_DOMAIN, re.IGNORECASE), "a domain name such as name.bsky.social"),
-    "mastodon": (
-        re.compile(r"[A-Za-z0-9_]{1,30}@" + _DOMAIN, re.IGNORECASE),
-        "user@instance, such as someone@mastodon.social",
-    ),
-    "telegram": (re.compile(r"[A-Za-z0-9_]{4,32}"), "4 to 32 letters, digits or _"),
-    "linkedin": (
-        re.compile(r"(?:in|company)/[A-Za-z0-9\-_%]{2,100}"),
-        "in/NAME or company/NAME, as in the profile address",
-    ),
-    "youtube": (re.compile(r"[A-Za-z0-9._\-]{3,30}"), "3 to 30 letters, digits, '.', '-' or _"),
-    "tiktok": (re.compile(r"[A-Za-z0-9._]{2,24}"), "2 to 24 letters, digits, '.' or _"),
-}
-
-# Hosts whose addresses are posts of that network (Mastodon posts live on any instance).
-_POST_HOSTS: dict[str, tuple[str, ...]] = {
-    "x": ("x.com", "twitter.com"),
-    "facebook": ("facebook.com", "fb.com"),
-    "instagram": ("instagram.com",),
-    "threads": ("threads.net", "threads.com"),
-    "bluesky": ("bsky.app",),
-    "telegram": ("t.me",),
-    "linkedin": ("linkedin.com",),
-    "youtube": ("youtube.com", "youtu.be"),
-    "tiktok": ("tiktok.com",),
-}
+ACCOUNT_NETWORKS: tuple[str, ...] = networks.ACCOUNT_NETWORKS
+NETWORK_NAMES: dict[str, str] = networks.NAMES
 
 HASHTAG_RE = re.compile(r"[^\W_][\w]*|_[\w]*[^\W\d_][\w]*")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -96,28 +36,15 @@ def check_handle(network: str, handle: str) -> str | None:
         return f"write the {NETWORK_NAMES[network]} handle without '@': {handle[1:]!r}"
     if any(ch.isspace() for ch in handle):
         return f"{NETWORK_NAMES[network]} handles have no spaces: {handle!r}"
-    pattern, expected = _HANDLE_RULES[network]
-    if not pattern.fullmatch(handle):
-        return f"{handle!r} is not a {NETWORK_NAMES[network]} handle ({expected})"
+    rule = networks.NETWORKS[network]
+    if rule.handle_re is None or not rule.handle_re.fullmatch(handle):
+        return f"{handle!r} is not a {rule.name} handle ({rule.handle_hint})"
     return None
 
 
 def profile_url(network: str, handle: str) -> str:
-    if network == "mastodon":
-        user, _, instance = handle.partition("@")
-        return f"https://{instance}/@{user}"
-    templates = {
-        "x": "https://x.com/{h}",
-        "facebook": "https://www.facebook.com/{h}",
-        "instagram": "https://www.instagram.com/{h}/",
-        "threads": "https://www.threads.net/@{h}",
-        "bluesky": "https://bsky.app/profile/{h}",
-        "telegram": "https://t.me/{h}",
-        "linkedin": "https://www.linkedin.com/{h}/",
-        "youtube": "https://www.youtube.com/@{h}",
-        "tiktok": "https://www.tiktok.com/@{h}",
-    }
-    return templates[network].format(h=handle)
+    user, _, instance = handle.partition("@")
+    return networks.NETWORKS[network].profile.format(handle=handle, user=user, instance=instance)
 
 
 def check_post_url(network: str, url: str) -> str | None:
@@ -127,10 +54,10 @@ def check_post_url(network: str, url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname or not parts.path.strip("/"):
         return f"{url!r} is not the https address of a post"
-    if network == "mastodon":
+    allowed = networks.NETWORKS[network].post_hosts
+    if not allowed:  # posts live on any server (Mastodon)
         return None
     host = parts.hostname.lower()
-    allowed = _POST_HOSTS[network]
     if not any(host == h or host.endswith("." + h) for h in allowed):
         return f"{url!r} is not an address on {NETWORK_NAMES[network]} ({', '.join(allowed)})"
     return None
@@ -193,7 +120,7 @@ def check_variant(variant: str, context: sharelinks.ShareContext) -> list[str]:
     problems = list(sharelinks.placeholder_errors(variant))
     if problems:
         return problems
-    for network in ("x", "bluesky", "mastodon", "threads"):
+    for network in networks.LENGTH_CHECKED:
         composed = sharelinks.compose(variant, context, network)
         if composed.dropped or not composed.fits:
             limit = sharelinks.LIMITS[network]

@@ -33,40 +33,14 @@ from urllib.parse import quote
 
 import regex
 
-NETWORKS: tuple[str, ...] = (
-    "x",
-    "bluesky",
-    "mastodon",
-    "threads",
-    "telegram",
-    "whatsapp",
-    "facebook",
-    "linkedin",
-    "reddit",
-    "vk",
-    "instagram",
-    "tiktok",
+from hashrally.core import networks
+
+# The registry (hashrally.core.networks) describes each network once; these are its views.
+NETWORKS: tuple[str, ...] = networks.SHARE_NETWORKS
+COPY_TEXT_NETWORKS: frozenset[str] = frozenset(
+    code for code in NETWORKS if networks.NETWORKS[code].copy_only
 )
-
-# Facebook's policy forbids pre-filled text, LinkedIn ignores it and Instagram/TikTok have no
-# web share link at all, so for these the page offers the text to copy instead.
-COPY_TEXT_NETWORKS: frozenset[str] = frozenset({"facebook", "linkedin", "instagram", "tiktok"})
-
-# Mastodon's 500 is the default; instances can raise it, never the share page's problem.
-LIMITS: dict[str, int | None] = {
-    "x": 280,
-    "bluesky": 300,
-    "mastodon": 500,
-    "threads": 500,
-    "telegram": None,
-    "whatsapp": None,
-    "facebook": None,
-    "linkedin": None,
-    "reddit": 300,
-    "vk": None,
-    "instagram": None,
-    "tiktok": None,
-}
+LIMITS: dict[str, int | None] = {code: networks.NETWORKS[code].limit for code in NETWORKS}
 
 PLACEHOLDERS: tuple[str, ...] = ("hashtags", "mentions", "url")
 
@@ -240,17 +214,18 @@ def _check_network(network: str) -> None:
         raise ValueError(f"unknown network {network!r}; expected one of {', '.join(NETWORKS)}")
 
 
-_MEASURES: dict[str, Callable[[str], int]] = {
-    "x": x_weighted_length,
-    "bluesky": grapheme_length,
-    "mastodon": mastodon_length,
+_MEASURES: dict[networks.Length, Callable[[str], int]] = {
+    networks.Length.CHARACTERS: len,
+    networks.Length.GRAPHEMES: grapheme_length,
+    networks.Length.X_WEIGHTED: x_weighted_length,
+    networks.Length.MASTODON: mastodon_length,
 }
 
 
 def measure(network: str, text: str) -> int:
     """Length of ``text`` in the unit the network's limit in ``LIMITS`` is expressed in."""
     _check_network(network)
-    return _MEASURES.get(network, len)(text)
+    return _MEASURES[networks.NETWORKS[network].length](text)
 
 
 # --- placeholders ----------------------------------------------------------------------------
@@ -324,8 +299,10 @@ def _tidy(text: str) -> str:
 def _hashtags(ctx: ShareContext, network: str, parts: _Parts) -> str:
     tags = [tag.strip().lstrip("#") for tag in ctx.hashtags]
     tags = [tag for tag in tags if tag]
-    # Threads turns only one tag per post into a topic; the rest would be dead text.
-    if network == "threads" or not parts.extra_hashtags:
+    topic_tags = networks.NETWORKS[network].topic_tags
+    if topic_tags is not None:
+        tags = tags[:topic_tags]
+    if not parts.extra_hashtags:
         tags = tags[:1]
     return " ".join("#" + tag for tag in tags)
 
@@ -453,32 +430,15 @@ def share_url(network: str, text: str, page_url: str, instance: str | None = Non
     Mastodon needs the person's own ``instance``; without a usable one there is no address.
     """
     _check_network(network)
-    match network:
-        case "x":
-            return f"https://x.com/intent/post?text={_q(text)}"
-        case "bluesky":
-            return f"https://bsky.app/intent/compose?text={_q(text)}"
-        case "mastodon":
-            host = normalise_instance(instance) if instance else None
-            if host is None:
-                return None
-            return f"https://{host}/share?text={_q(text)}"
-        case "threads":
-            return f"https://www.threads.net/intent/post?text={_q(text)}"
-        case "telegram":
-            # Telegram appends the link itself; left in the text it would appear twice.
-            if page_url:
-                text = _tidy(text.replace(page_url, ""))
-            return f"https://t.me/share/url?url={_q(page_url)}&text={_q(text)}"
-        case "whatsapp":
-            return f"https://wa.me/?text={_q(text)}"
-        case "facebook":
-            return f"https://www.facebook.com/sharer/sharer.php?u={_q(page_url)}"
-        case "linkedin":
-            return f"https://www.linkedin.com/sharing/share-offsite/?url={_q(page_url)}"
-        case "reddit":
-            return f"https://www.reddit.com/submit?url={_q(page_url)}&title={_q(text)}"
-        case "vk":
-            return f"https://vk.com/share.php?url={_q(page_url)}&title={_q(text)}"
-        case _:
+    template = networks.NETWORKS[network].share
+    if template is None:
+        return None
+    host = ""
+    if "{instance}" in template:
+        host = (normalise_instance(instance) if instance else None) or ""
+        if not host:
             return None
+    if networks.NETWORKS[network].link_apart and page_url:
+        # The network appends the link itself; left in the text it would appear twice.
+        text = _tidy(text.replace(page_url, ""))
+    return template.format(text=_q(text), url=_q(page_url), instance=host)

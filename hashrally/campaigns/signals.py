@@ -19,5 +19,6 @@ share_clicked = Signal()
 def page_context_for(campaign: object) -> dict[str, object]:
     context: dict[str, object] = {}
     for _receiver, extra in page_context.send(sender=type(campaign), campaign=campaign):
-        context.update(extra)
+        if isinstance(extra, dict):
+            context.update(extra)
     return context

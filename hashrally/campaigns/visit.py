@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 
 from hashrally.campaigns import pages, sharelinks
 from hashrally.campaigns.models import Campaign, CampaignText
+from hashrally.core import networks
 
 PERSONAL_MAX = 280
 MASTODON_INSTANCES = (
@@ -65,7 +66,7 @@ def composer_context(
     variant = variants[index].text
     checks = [
         (pages.SHARE_NAMES[n], sharelinks.compose(variant, context, n, personal))
-        for n in ("x", "bluesky", "mastodon", "threads")
+        for n in networks.LENGTH_CHECKED
     ]
     return {
         "campaign_url": url,

@@ -12,11 +12,12 @@ from django_countries import countries
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.models import Campaign
+from hashrally.core import networks
 from hashrally.core.folding import fold_handle
 from hashrally.supporters import consent, pow
 
 # The networks a supporter may give their own handle on (used to find their posts later).
-SUPPORTER_NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "instagram", "tiktok")
+SUPPORTER_NETWORKS: tuple[str, ...] = networks.SUPPORTER_NETWORKS
 _MARKUP = re.compile(r"[<>{}\[\]]|://")
 
 
@@ -66,7 +67,7 @@ class JoinForm(forms.Form):
         for network in SUPPORTER_NETWORKS:
             self.fields[f"handle_{network}"] = forms.CharField(
                 label=_("Your %(network)s account (optional)")
-                % {"network": rules.NETWORK_NAMES[network]},
+                % {"network": networks.name(network)},
                 required=False,
                 max_length=120,
             )
@@ -131,26 +132,5 @@ class ProofForm(forms.Form):
         return url
 
 
-_POST_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("x", re.compile(r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/\w{1,15}/status/\d+")),
-    ("bluesky", re.compile(r"https://bsky\.app/profile/[\w.:-]+/post/[a-z0-9]+")),
-    ("threads", re.compile(r"https://(?:www\.)?threads\.(?:net|com)/@[\w.]+/post/[\w-]+")),
-    ("instagram", re.compile(r"https://(?:www\.)?instagram\.com/(?:p|reel)/[\w-]+")),
-    ("facebook", re.compile(r"https://(?:www\.|m\.)?facebook\.com/\S+")),
-    ("telegram", re.compile(r"https://t\.me/\w+/\d+")),
-    ("linkedin", re.compile(r"https://(?:www\.)?linkedin\.com/(?:posts|feed/update)/\S+")),
-    (
-        "youtube",
-        re.compile(r"https://(?:www\.)?(?:youtube\.com/(?:watch\?v=|shorts/)|youtu\.be/)[\w-]+"),
-    ),
-    ("tiktok", re.compile(r"https://(?:www\.)?tiktok\.com/@[\w.]+/video/\d+")),
-    # Mastodon runs on any server; its post addresses have this shape.
-    ("mastodon", re.compile(r"https://[a-z0-9.-]+\.[a-z]{2,}/@\w+(?:@[a-z0-9.-]+)?/\d+")),
-)
-
-
 def network_of_post(url: str) -> str | None:
-    for network, pattern in _POST_PATTERNS:
-        if pattern.match(url):
-            return network
-    return None
+    return networks.of_post(url)

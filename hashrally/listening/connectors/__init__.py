@@ -5,15 +5,16 @@
 - `chunks(listening, checkpoint, *, fetcher, since, until) -> Iterator[Chunk]`: the pages, each
   with the checkpoint to store with it; raise pipeline.StopRun to stop on purpose.
 
-Copy-this checklist for a new network: a normaliser in listening/normalise/ (pure), a connector
-here, its base URL as a setting, a fake server built from recorded responses in tests, an entry
-in CONNECTORS, and a line in docs/metrics.md for any figure it adds.
+A network is collected when its entry in hashrally.core.networks says `collected=True` and a
+module of that name is here: the checklist is docs/adding-a-network.md.
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
+
+from hashrally.core.networks import COLLECTED_NETWORKS
 
 
 class MissingCredentials(Exception):
@@ -24,7 +25,7 @@ class _Registry(dict[str, ModuleType]):
     """Networks by name, each module imported when first asked for."""
 
     def __missing__(self, key: str) -> ModuleType:
-        if key not in ("x", "mastodon", "bluesky"):
+        if key not in COLLECTED_NETWORKS:
             raise KeyError(key)
         module = importlib.import_module(f"hashrally.listening.connectors.{key}")
         self[key] = module
