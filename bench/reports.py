@@ -166,7 +166,7 @@ def main() -> None:
 
     from hashrally.campaigns.models import Campaign
     from hashrally.reports import fold
-    from hashrally.reports.figures import refresh_extras
+    from hashrally.reports.extras import refresh_extras
 
     campaign = Campaign.objects.get(slug=SLUG)
     pending = fold.campaigns_pending()

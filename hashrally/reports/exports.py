@@ -10,7 +10,9 @@ import orjson
 from django.db import connection
 
 from hashrally.listening import store
-from hashrally.reports.fold import _q
+from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.reports import sql
+from hashrally.reports.models import CampaignAuthor
 
 # What the store writes, text last (the longest column reads best at the end of a row).
 POST_COLUMNS = [c for c in store.POST_COLUMNS if c != "text"] + ["text"]
@@ -64,9 +66,9 @@ def _stream(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def posts_csv(campaign_id: int) -> Iterator[str]:
-    columns = ", ".join(f"p.{_q(c)}" for c in POST_COLUMNS)
-    sql = (
-        f"SELECT {columns} FROM {_q('listening_postmatch')} m JOIN {_q('listening_post')} p "  # noqa: S608
+    columns = ", ".join(f"p.{sql.quote(c)}" for c in POST_COLUMNS)
+    query = (
+        f"SELECT {columns} FROM {sql.table(PostMatch)} m JOIN {sql.table(Post)} p "  # noqa: S608
         "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
         "ORDER BY p.created_at, p.network, p.post_id"
     )
@@ -82,16 +84,16 @@ def posts_csv(campaign_id: int) -> Iterator[str]:
                     values[i] = orjson.loads(values[i]) if values[i] else []
             yield tuple(values)
 
-    rows = unpacked(_stream(sql, [campaign_id]))
+    rows = unpacked(_stream(query, [campaign_id]))
     return _lines(POST_COLUMNS, rows)
 
 
 def authors_csv(campaign_id: int) -> Iterator[str]:
-    profile = ", ".join(f"a.{_q(c)}" for c in AUTHOR_COLUMNS[:-4])
-    sql = (
+    profile = ", ".join(f"a.{sql.quote(c)}" for c in AUTHOR_COLUMNS[:-4])
+    query = (
         f"SELECT {profile}, c.posts, c.first_hour, c.country, c.country_method "  # noqa: S608
-        f"FROM {_q('reports_campaignauthor')} c "
-        f"JOIN {_q('listening_author')} a ON a.network = c.network AND a.author_id = c.author_id "
+        f"FROM {sql.table(CampaignAuthor)} c "
+        f"JOIN {sql.table(Author)} a ON a.network = c.network AND a.author_id = c.author_id "
         "WHERE c.campaign_id = %s ORDER BY c.posts DESC, a.network, a.author_id"
     )
-    return _lines(AUTHOR_COLUMNS, _stream(sql, [campaign_id]))
+    return _lines(AUTHOR_COLUMNS, _stream(query, [campaign_id]))

@@ -34,27 +34,27 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 
+from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.reports import sql
+from hashrally.reports.models import CampaignAuthor, Figure
+
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
 
 
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _select_in(sql: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
-    """Run `sql` (with `IN ({marks})`) over `ids` in chunks; on PostgreSQL in one go, as
+def _select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
+    """Run `query` (with `IN ({marks})`) over `ids` in chunks; on PostgreSQL in one go, as
     `= ANY(array)`, which plans once rather than per list of literals."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(sql.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
+            cursor.execute(query.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
             return cursor.fetchall()
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            cursor.execute(query.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
             rows += cursor.fetchall()
     return rows
 
@@ -115,7 +115,7 @@ def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
     rows: list[list[Any]] = [[campaign_id, d, k[:300], v] for (d, k), v in figures.items() if v]
     if not rows:
         return
-    table, key, value = _q("reports_figure"), _q("key"), _q("value")
+    table, key, value = sql.table(Figure), sql.quote("key"), sql.quote("value")
     with connection.cursor() as cursor:
         _many(
             cursor,
@@ -130,7 +130,7 @@ def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
 def campaigns_pending() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT campaign_id FROM {_q('listening_postmatch')} WHERE pending"  # noqa: S608
+            f"SELECT DISTINCT campaign_id FROM {sql.table(PostMatch)} WHERE pending"  # noqa: S608
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -140,7 +140,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     many were folded and the last id, to pass as `after` next time (so a long fold never scans
     again through what it folded: the planner may walk the primary key rather than the pending
     index while its statistics still say most matches are pending)."""
-    match, post = _q("listening_postmatch"), _q("listening_post")
+    match, post = sql.table(PostMatch), sql.table(Post)
     # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
     # them pending again waits, and its change is folded next time rather than lost.
     locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
@@ -208,7 +208,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
         # changing one of these posts meanwhile waits for the match's lock, uncommitted, so the
         # post reads the same here as above.)
         array = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
-        metrics_sql = ", ".join(f"p.{_q(m)}" for m in METRICS)
+        metrics_sql = ", ".join(f"p.{sql.quote(m)}" for m in METRICS)
         with connection.cursor() as cursor:
             for start in range(0, len(done), CHUNK):
                 ids = done[start : start + CHUNK]
@@ -228,7 +228,7 @@ def _authors(
     per_author: dict[tuple[str, str], list[tuple[str, str]]],
     figures: Counter[tuple[str, str]],
 ) -> None:
-    author, table = _q("listening_author"), _q("reports_campaignauthor")
+    author, table = sql.table(Author), sql.table(CampaignAuthor)
     followers_of: dict[tuple[str, str], int] = {}
     known: dict[tuple[str, str], tuple[int, int, str]] = {}
     for network in {n for n, _ in per_author}:
@@ -307,7 +307,7 @@ def place_authors(campaign_id: int, limit: int = FOLD_BATCH) -> int:
     """Estimate the country of authors not placed yet (reports/geo.py); return how many."""
     from hashrally.reports import geo  # its gazetteer loads on first use
 
-    table, author = _q("reports_campaignauthor"), _q("listening_author")
+    table, author = sql.table(CampaignAuthor), sql.table(Author)
     with transaction.atomic():
         lock([campaign_id])
         with connection.cursor() as cursor:
@@ -339,7 +339,7 @@ def place_authors(campaign_id: int, limit: int = FOLD_BATCH) -> int:
 def resync_followers(campaign_id: int) -> int:
     """Authors whose follower count changed since their last campaign post: reach and
     impressions follow the latest count. Returns how many authors changed."""
-    table, author = _q("reports_campaignauthor"), _q("listening_author")
+    table, author = sql.table(CampaignAuthor), sql.table(Author)
     with transaction.atomic():
         lock([campaign_id])
         with connection.cursor() as cursor:
@@ -380,7 +380,7 @@ def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
                 break
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT campaign_id FROM {_q('reports_campaignauthor')} "  # noqa: S608
+            f"SELECT DISTINCT campaign_id FROM {sql.table(CampaignAuthor)} "  # noqa: S608
             "WHERE country = %s",
             [PENDING_COUNTRY],
         )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import fold
-from hashrally.reports.figures import refresh_extras
+from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ReportExtras
 
 

@@ -17,7 +17,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import PostMatch
 from hashrally.reports import exports
 from hashrally.reports import render as rendering
-from hashrally.reports.figures import dashboard_report
+from hashrally.reports.assemble import dashboard_report
 from hashrally.reports.models import ResultsSettings
 
 

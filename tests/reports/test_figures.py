@@ -16,13 +16,9 @@ from django.core.management import call_command
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import Author
 from hashrally.reports import fold
-from hashrally.reports.figures import (
-    counters_from_figures,
-    counters_from_rows,
-    dashboard_report,
-    full_report,
-    refresh_extras,
-)
+from hashrally.reports.assemble import dashboard_report, full_report
+from hashrally.reports.counters import counters_from_figures, counters_from_rows
+from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.verification import do_verify_supporters

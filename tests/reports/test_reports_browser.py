@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from hashrally.campaigns.models import Campaign
-from hashrally.reports.figures import refresh_extras
+from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
 from tests.browser import Visit
 from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from hashrally.campaigns.models import Campaign
-from hashrally.reports.figures import refresh_extras
+from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
 from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
 

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import exports
-from hashrally.reports.figures import full_report
+from hashrally.reports.assemble import full_report
 from hashrally.supporters.verification import do_verify_supporters
 
 FORMATS = ("json", "csv", "html", "pdf")

@@ -1,0 +1,226 @@
+"""The report of a campaign, assembled from its counters and extras: for the pages from what
+the worker keeps (`dashboard_report`), or rebuilt from rows for `hashrally report`
+(`full_report`). docs/metrics.md defines each figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from hashrally.campaigns.models import Campaign, Target
+from hashrally.reports import fold
+from hashrally.reports.counters import Counters, counters_from_figures, counters_from_rows
+from hashrally.reports.extras import compute_extras
+from hashrally.reports.fold import PENDING_COUNTRY
+from hashrally.reports.models import ReportExtras
+from hashrally.reports.supporter_figures import supporters_section
+from hashrally.reports.types import (
+    Authenticity,
+    DashboardReport,
+    DayCounts,
+    Extras,
+    FlaggedAuthenticity,
+    HourCounts,
+    Report,
+    TargetCounts,
+)
+
+
+def _top(counts: dict[str, int], limit: int | None = None) -> dict[str, int]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return dict(ranked[:limit] if limit else ranked)
+
+
+def _title(campaign: Campaign) -> str:
+    text = campaign.texts.filter(language=campaign.default_language).first()
+    return text.title if text else campaign.slug
+
+
+def _periods(
+    posts: dict[str, int], authors: dict[str, int], joins: dict[str, int]
+) -> list[tuple[str, int, int, int]]:
+    """Posts, new authors and joins per period ("" is a post without a time: left out)."""
+    return [
+        (period, posts.get(period, 0), authors.get(period, 0), joins.get(period, 0))
+        for period in sorted(set(posts) | set(authors) | set(joins))
+        if period
+    ]
+
+
+def _targets(campaign: Campaign, counters: Counters) -> dict[str, TargetCounts]:
+    """Posts mentioning each target account, by handle; targets not mentioned yet too."""
+    targets: dict[str, TargetCounts] = {}
+    names = {
+        (account.network, account.handle.casefold()): target.name
+        for target in Target.objects.filter(campaign_id__in=campaign.family_ids()).prefetch_related(
+            "accounts"
+        )
+        for account in target.accounts.all()
+    }
+    for (network, handle), name in names.items():
+        entry = targets.setdefault(handle, {"name": name, "total": 0, "by_network": {}})
+        entry["by_network"].setdefault(network, 0)
+    for key, n in counters.get("target", {}).items():
+        network, handle = key.split(":", 1)
+        entry = targets.setdefault(
+            handle, {"name": names.get((network, handle), handle), "total": 0, "by_network": {}}
+        )
+        entry["total"] += n
+        entry["by_network"][network] = entry["by_network"].get(network, 0) + n
+    return dict(sorted(targets.items(), key=lambda kv: (-kv[1]["total"], kv[0])))
+
+
+def _authenticity(flagged: FlaggedAuthenticity | None) -> Authenticity:
+    """The report's signals: what the extras found, all zero before they are computed."""
+    if flagged is None:
+        return {
+            "bot_like_authors": 0,
+            "bot_like_posts": 0,
+            "bot_like_reasons": {},
+            "template_posts": 0,
+            "suspect_cluster_posts": 0,
+            "suspect_clusters": [],
+            "bursts": 0,
+            "burst_windows": [],
+        }
+    return {
+        "bot_like_authors": flagged["bot_like_authors"],
+        "bot_like_posts": flagged["bot_like_posts"],
+        "bot_like_reasons": flagged["bot_like_reasons"],
+        "template_posts": flagged["template_posts"],
+        "suspect_cluster_posts": flagged["suspect_cluster_posts"],
+        "suspect_clusters": flagged["suspect_clusters"],
+        "bursts": flagged["bursts"],
+        "burst_windows": flagged["burst_windows"],
+    }
+
+
+def assemble(campaign: Campaign, counters: Counters, more: Extras | None) -> Report:
+    """The report from the counters and what `compute_extras` computed (None: not yet)."""
+    total = counters.get("total", {})
+    kinds = counters.get("kind", {})
+    engagement = counters.get("engagement", {})
+    supporters = more["supporters"] if more else supporters_section(campaign)
+    hours = sorted(h for h in counters.get("hour", {}) if h)
+    timeline: list[DayCounts] = [
+        {"date": day, "posts": posts, "authors": authors, "joins": joins}
+        for day, posts, authors, joins in _periods(
+            counters.get("day", {}),
+            counters.get("day_authors", {}),
+            supporters["joins_by_day"],
+        )
+    ]
+    timeline_hourly: list[HourCounts] = [
+        {"hour": f"{hour}:00Z", "posts": posts, "authors": authors, "joins": joins}
+        for hour, posts, authors, joins in _periods(
+            counters.get("hour", {}),
+            counters.get("hour_authors", {}),
+            supporters["joins_by_hour"],
+        )
+    ]
+    countries = counters.get("country", {})
+    placed = {k: v for k, v in countries.items() if k not in ("", PENDING_COUNTRY)}
+    unplaced = countries.get("", 0) + countries.get(PENDING_COUNTRY, 0)
+    authors = total.get("authors", 0)
+    flagged = more["authenticity"] if more else None
+    posts_total = total.get("posts", 0)
+    reach = total.get("potential_reach", 0)
+    children = list(
+        Campaign.objects.filter(parent=campaign).order_by("slug").values_list("slug", flat=True)
+    )
+    return {
+        "campaign": {
+            "slug": campaign.slug,
+            "title": _title(campaign),
+            "umbrella": Campaign.objects.filter(parent=campaign).exists(),
+            "children": children,
+        },
+        "generated_at": timezone.now().isoformat(),
+        "window": {
+            "from": hours[0] + ":00:00+00:00" if hours else None,
+            "to": hours[-1] + ":59:59+00:00" if hours else None,
+        },
+        "sources": more["sources"] if more else [],
+        "supporters": {
+            "joined": supporters["joined"],
+            "confirmed": supporters["confirmed"],
+            "verified": supporters["verified"],
+            "by_country": supporters["by_country"],
+        },
+        "posts": {
+            "total": posts_total,
+            "originals": kinds.get("original", 0),
+            "reposts": kinds.get("repost", 0),
+            "replies": kinds.get("reply", 0),
+            "quotes": kinds.get("quote", 0),
+            "by_network": _top(counters.get("network", {})),
+            "by_language": _top(counters.get("language", {})),
+            "hashtags": [
+                {"hashtag": tag, "posts": n}
+                for tag, n in _top(counters.get("hashtag", {}), 20).items()
+            ],
+        },
+        "authors": {
+            "unique": authors,
+            "by_network": _top(counters.get("authors_network", {})),
+            "potential_reach": reach,
+            "potential_impressions": total.get("potential_impressions", 0),
+            "views": engagement.get("views") if total.get("views_posts") else None,
+            "posts_with_views": total.get("views_posts", 0),
+            "countries": {
+                "by_country": _top(placed),
+                "by_method": _top(counters.get("country_method", {})),
+                "unplaced": unplaced,
+                "unplaced_share": round(unplaced / authors, 4) if authors else 0.0,
+                "method": "estimate",
+            },
+            "top": more["top_authors"] if more else [],
+        },
+        "engagement": {
+            "likes": engagement.get("likes", 0),
+            "reposts": engagement.get("reposts", 0),
+            "replies": engagement.get("replies", 0),
+            "quotes": engagement.get("quotes", 0),
+        },
+        "top_posts": more["top_posts"] if more else [],
+        "targets": _targets(campaign, counters),
+        "timeline": timeline,
+        "timeline_hourly": timeline_hourly,
+        "authenticity": _authenticity(flagged),
+        "headline": {
+            "with_flagged": {"posts": posts_total, "authors": authors, "potential_reach": reach},
+            "without_flagged": {
+                "posts": posts_total - (flagged["flagged_posts"] if flagged else 0),
+                "authors": authors - (flagged["flagged_authors"] if flagged else 0),
+                "potential_reach": reach - (flagged["flagged_reach"] if flagged else 0),
+            },
+        },
+        "dataset_sha256": more["dataset_sha256"] if more else "",
+    }
+
+
+def dashboard_report(campaign: Campaign) -> DashboardReport:
+    """From the counters and the worker's extras: a few queries, whatever the campaign's size.
+    Reads only: extras not built yet are left to the worker."""
+    stored = ReportExtras.objects.filter(campaign=campaign).first()
+    more: Extras | None = (stored.data or None) if stored else None
+    built_at = stored.built_at.isoformat() if stored and stored.built_at else None
+    return {**assemble(campaign, counters_from_figures(campaign.pk), more), "built_at": built_at}
+
+
+def full_report(campaign: Campaign, say: Callable[[str], object] = lambda stage: None) -> Report:
+    """Rebuilt from rows. What the worker has not done yet is done first (posts not yet folded
+    give the campaign's authors, authors not placed yet their countries); the counters the
+    fold keeps are not used. `say` hears each stage, for a progress line."""
+    say("folding posts the worker has not counted yet")
+    done, after = fold.fold(campaign.pk)
+    while done:
+        done, after = fold.fold(campaign.pk, after=after)
+    say("placing authors not placed yet")
+    while fold.place_authors(campaign.pk):
+        pass
+    say("counting posts, authors, languages, hashtags and targets")
+    counters = counters_from_rows(campaign.pk)
+    say("supporters, authenticity (text clusters, bursts, bot-like authors), top posts, hash")
+    return assemble(campaign, counters, compute_extras(campaign))

@@ -1,0 +1,58 @@
+"""What the reports' raw SQL shares: table names quoted from the models, how each database
+spells hours, epoch seconds and JSON array elements, and running a query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection, models
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model: type[models.Model]) -> str:
+    """The model's table, quoted: the reports read other apps' rows through their models."""
+    return quote(model._meta.db_table)
+
+
+def hour(column: str) -> str:
+    """`column` (a timestamp) as "YYYY-MM-DDTHH" in UTC."""
+    if connection.vendor == "postgresql":
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+    return f"substr({column}, 1, 10) || 'T' || substr({column}, 12, 2)"
+
+
+def epoch(column: str) -> str:
+    """`column` (a timestamp) as seconds since 1970, a float."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    return f"CAST(strftime('%%s', {column}) AS REAL)"
+
+
+def json_elements(column: str) -> str:
+    """A table of the elements of the JSON array in `column`, to join as `e`; read each one
+    as `element()`."""
+    if connection.vendor == "postgresql":
+        return f"jsonb_array_elements_text({column})"
+    return f"json_each({column})"
+
+
+def element() -> str:
+    return "e" if connection.vendor == "postgresql" else "e.value"
+
+
+def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def stream(sql: str, params: list[Any], size: int = 10_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql`, fetched `size` at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(size):
+            yield from chunk
