@@ -14,7 +14,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
-from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from hashrally.listening.records import AuthorRecord, Page, PostRecord, detect_language
@@ -310,27 +309,3 @@ class Store:
                 checkpoint=batch.checkpoint,
             )
         return Stored(new=new, updated=updated, duplicates=duplicates)
-
-
-def store_page(
-    run: CollectionRun,
-    page: Page,
-    *,
-    listening: Listening,
-    raw: bytes,
-    source: str,
-    checkpoint: dict[str, Any],
-    fetched_at: dt.datetime | None = None,
-) -> Stored:
-    """Store one page on its own (connectors that commit page by page, tests)."""
-    batch = Batch(run=run, pages=[(page, compress(raw), source)], checkpoint=checkpoint)
-    return Store(run, listening).write(batch, fetched_at)
-
-
-def record_problem(run: CollectionRun, where: str, reason: str, checkpoint: dict[str, Any]) -> None:
-    """A page or line that cannot be used: say why, count it, move the checkpoint past it."""
-    with transaction.atomic():
-        RunProblem.objects.create(run=run, where=where[:2000], reason=reason[:2000])
-        CollectionRun.objects.filter(pk=run.pk).update(
-            errors=F("errors") + 1, checkpoint=checkpoint
-        )

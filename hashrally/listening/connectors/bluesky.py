@@ -21,7 +21,6 @@ hard. An expired access token is refreshed; only if that fails does the connecto
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import re
@@ -34,7 +33,7 @@ import py3langid
 from django.conf import settings
 
 from hashrally.listening.config import Listening
-from hashrally.listening.connectors import MissingCredentials
+from hashrally.listening.connectors import MissingCredentials, common
 from hashrally.listening.fetch import (
     Fetcher,
     FetchError,
@@ -65,7 +64,6 @@ PAGE_LIMIT = 100  # posts per searchPosts page, the API's maximum
 PROFILE_BATCH = 25  # actors per getProfiles request, the API's maximum
 SEARCH_CAP = 10_000  # posts one query answers at most; a window that reaches it is cut short
 DEFAULT_REACH = dt.timedelta(days=7)
-MAX_KEY = 500  # CollectionRun.key
 # A token the server no longer accepts: 400 ExpiredToken (expired or revoked), 401 otherwise.
 TOKEN_ERRORS = ("ExpiredToken", "InvalidToken")
 _HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
@@ -96,10 +94,6 @@ def build_queries(listening: Listening) -> list[str]:
     return queries
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _aware(moment: dt.datetime) -> dt.datetime:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).replace(microsecond=0)
@@ -108,19 +102,13 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def run_key(listening: Listening, since: dt.datetime | None, until: dt.datetime | None) -> str:
     """The queries, the range asked for, the window size and the languages make the same run."""
     languages = ",".join(sorted(_languages(listening)))
-    key = "|".join(
-        [
-            _iso(_aware(since)) if since else "",
-            _iso(_aware(until)) if until else "now",
-            f"{listening.spec.bluesky.window_hours}h",
-            f"lang={languages}" if languages else "",
-            " ".join(build_queries(listening)),
-        ]
+    return common.run_key(
+        common.utc_milliseconds(_aware(since)) if since else "",
+        common.utc_milliseconds(_aware(until)) if until else "now",
+        f"{listening.spec.bluesky.window_hours}h",
+        f"lang={languages}" if languages else "",
+        " ".join(build_queries(listening)),
     )
-    if len(key) > MAX_KEY:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        key = f"{key[: MAX_KEY - len(digest) - 1]}|{digest}"
-    return key
 
 
 def time_range(
@@ -368,7 +356,8 @@ def chunks(
         start_at, end_at = time_range(since, until, now=fetcher.clock.now())
     spans = windows(start_at, end_at, listening.spec.bluesky.window_hours)
     if not spans:
-        raise StopRun(f"nothing to search between {_iso(start_at)} and {_iso(end_at)}")
+        start, end = common.utc_milliseconds(start_at), common.utc_milliseconds(end_at)
+        raise StopRun(f"nothing to search between {start} and {end}")
 
     query = int(checkpoint.get("query", 0))
     if 0 <= query < len(queries) and checkpoint.get("q") not in (None, queries[query]):
@@ -380,8 +369,8 @@ def chunks(
 
     def mark() -> dict[str, Any]:
         return {
-            "since": _iso(start_at),
-            "until": _iso(end_at),
+            "since": common.utc_milliseconds(start_at),
+            "until": common.utc_milliseconds(end_at),
             "query": query,
             "q": queries[query] if query < len(queries) else None,
             "window": window,
@@ -405,8 +394,8 @@ def chunks(
         lower, upper = spans[window]
         params: dict[str, str | int] = {
             "q": queries[query],
-            "since": _iso(lower),
-            "until": _iso(upper),
+            "since": common.utc_milliseconds(lower),
+            "until": common.utc_milliseconds(upper),
             "limit": PAGE_LIMIT,
             "sort": "latest",
         }

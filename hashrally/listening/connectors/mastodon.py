@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -32,13 +31,13 @@ import httpx
 
 from hashrally.core.folding import fold_tag
 from hashrally.listening.config import Listening
+from hashrally.listening.connectors import common
 from hashrally.listening.fetch import Fetcher, FetchError, MalformedPage
 from hashrally.listening.normalise.mastodon import normalise_statuses
 from hashrally.listening.records import Chunk, Page, parse_time, unique
 
 TIMELINE = "/api/v1/timelines/tag/"
 LIMIT = 40  # Mastodon's largest page of statuses
-MAX_KEY = 500  # CollectionRun.key
 HEADERS = {"User-Agent": "hashrally (read-only listening)", "Accept": "application/json"}
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 _REL = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
@@ -52,26 +51,16 @@ def instances_of(listening: Listening) -> list[str]:
     return unique(i.rstrip("/") for i in listening.spec.mastodon.instances)
 
 
-def _iso(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
 def run_key(listening: Listening, since: dt.datetime | None, until: dt.datetime | None) -> str:
     """The instances, hashtags, languages and window: the same ones resume the same run."""
-    key = "|".join(
-        [
-            "mastodon",
-            ",".join(sorted(instances_of(listening))),
-            ",".join(sorted(listening.folded_hashtags)),
-            ",".join(sorted(c.lower() for c in listening.languages)),
-            _iso(since),
-            _iso(until),
-        ]
+    return common.run_key(
+        "mastodon",
+        ",".join(sorted(instances_of(listening))),
+        ",".join(sorted(listening.folded_hashtags)),
+        ",".join(sorted(c.lower() for c in listening.languages)),
+        common.utc_seconds(since) if since else "",
+        common.utc_seconds(until) if until else "",
     )
-    if len(key) > MAX_KEY:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        key = f"{key[: MAX_KEY - len(digest) - 1]}|{digest}"
-    return key
 
 
 def carry_over(checkpoint: dict[str, Any]) -> dict[str, Any]:

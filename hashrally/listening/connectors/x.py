@@ -14,7 +14,6 @@ committed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from django.conf import settings
 
 from hashrally.listening.config import Listening
-from hashrally.listening.connectors import MissingCredentials
+from hashrally.listening.connectors import MissingCredentials, common
 from hashrally.listening.fetch import Fetcher, FetchError, MalformedPage
 from hashrally.listening.normalise.x import normalise_page
 from hashrally.listening.pipeline import StopRun
@@ -40,7 +39,6 @@ RECENT_REACH = dt.timedelta(days=7)
 # START_MARGIN inside it, so a run resumed minutes later keeps its window.
 SLACK = dt.timedelta(seconds=30)
 START_MARGIN = dt.timedelta(minutes=2)
-MAX_KEY = 500  # CollectionRun.key
 _QUERY_STRING = re.compile(r"\?\S*?: ")
 
 TWEET_FIELDS = (
@@ -86,25 +84,15 @@ def build_query(listening: Listening) -> str:
     return query
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def run_key(listening: Listening, since: dt.datetime | None, until: dt.datetime | None) -> str:
     """The endpoint, the window asked for and the query: the same three resume the same run."""
     endpoint = "all" if listening.spec.x.archive else "recent"
-    key = "|".join(
-        [
-            endpoint,
-            _iso(since) if since else "",
-            _iso(until) if until else "",
-            build_query(listening),
-        ]
+    return common.run_key(
+        endpoint,
+        common.utc_seconds(since) if since else "",
+        common.utc_seconds(until) if until else "",
+        build_query(listening),
     )
-    if len(key) > MAX_KEY:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        key = f"{key[: MAX_KEY - len(digest) - 1]}|{digest}"
-    return key
 
 
 def _window(
@@ -117,7 +105,7 @@ def _window(
     if not archive and (start is None or start < now - RECENT_REACH + SLACK):
         start = now - RECENT_REACH + START_MARGIN
     if start is not None and start >= end:
-        why = f"nothing to search between {_iso(start)} and {_iso(end)}"
+        why = f"nothing to search between {common.utc_seconds(start)} and {common.utc_seconds(end)}"
         if start != since:
             why += (
                 ": recent search reaches only the last 7 days; "
@@ -186,8 +174,8 @@ def chunks(
     def mark(next_token: str | None) -> dict[str, Any]:
         return {
             "next_token": next_token,
-            "since": _iso(start) if start else None,
-            "until": _iso(end),
+            "since": common.utc_seconds(start) if start else None,
+            "until": common.utc_seconds(end),
             "read": read,
         }
 
@@ -204,10 +192,10 @@ def chunks(
             "tweet.fields": TWEET_FIELDS,
             "expansions": EXPANSIONS,
             "user.fields": USER_FIELDS,
-            "end_time": _iso(end),
+            "end_time": common.utc_seconds(end),
         }
         if start is not None:
-            params["start_time"] = _iso(start)
+            params["start_time"] = common.utc_seconds(start)
         if token:
             params["next_token"] = token
         try:
