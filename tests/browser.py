@@ -79,7 +79,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: Browser, live_server: object, examples: list[str]) -> Iterator[Visit]:
+def visit(browser: Browser, live_server: object, campaigns: list[str]) -> Iterator[Visit]:
     visit = Visit(browser, live_server.url)  # type: ignore[attr-defined]
     yield visit
     visit.context.close()

@@ -1,18 +1,15 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from tests.fakes import CAMPAIGNS
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # database access from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -28,12 +25,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def examples(db: None) -> list[str]:
+def campaigns(db: None) -> list[str]:
+    """The test campaigns (tests/fixtures/campaigns), loaded; their files' paths."""
     from hashrally.campaigns.actions import do_load_campaign_files
     from hashrally.campaigns.campaignfile import read_campaign_files
 
-    do_load_campaign_files(read_campaign_files(EXAMPLES))
-    return [str(p) for p in EXAMPLES]
+    do_load_campaign_files(read_campaign_files(CAMPAIGNS))
+    return [str(p) for p in CAMPAIGNS]
 
 
 @pytest.fixture(autouse=True)
@@ -44,22 +42,6 @@ def _empty_cache() -> Iterator[None]:
     pagecache.clear()
     yield
     pagecache.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def subprocess_database_url() -> str:
-    """The test database as a DATABASE_URL, for commands run in a subprocess."""
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 # The browser fixtures, defined once: Playwright's sync API allows one instance per process.

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from hashrally.core import pagecache
 from tests.browser import Visit
-from tests.conftest import ROOT
+from tests.fakes import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -139,7 +139,7 @@ def test_it_joins_from_the_page_and_sees_the_count_move(visit: Visit, live_serve
 
 
 def test_it_joins_without_javascript(
-    browser: Browser, live_server: object, examples: list[str]
+    browser: Browser, live_server: object, campaigns: list[str]
 ) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -9,7 +9,7 @@ import sys
 import tomllib
 from importlib.metadata import packages_distributions
 
-from tests.conftest import ROOT
+from tests.fakes import ROOT
 
 
 def imported_top_level_modules() -> set[str]:
@@ -27,7 +27,7 @@ def normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_every_imported_package_is_a_base_dependency() -> None:
+def test_it_declares_every_imported_package_as_a_base_dependency() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     base = {normalised(re.split(r"[<>=!\[ ;]", d, maxsplit=1)[0]) for d in project["dependencies"]}
     distributions = packages_distributions()

@@ -70,14 +70,14 @@ def campaign_url() -> str:
     return f"/admin/campaigns/campaign/{campaign.pk}/change/"
 
 
-def test_it_saves_an_unchanged_campaign(organiser: Client, examples: list[str]) -> None:
+def test_it_saves_an_unchanged_campaign(organiser: Client, campaigns: list[str]) -> None:
     url = campaign_url()
     response = organiser.post(url, form_of(organiser, url))
     assert response.status_code == 302, response.content.decode()[:3000]
 
 
 def test_it_refuses_a_variant_too_long_for_a_network(
-    organiser: Client, examples: list[str]
+    organiser: Client, campaigns: list[str]
 ) -> None:
     url = campaign_url()
     data = form_of(organiser, url)
@@ -91,7 +91,7 @@ def test_it_refuses_a_variant_too_long_for_a_network(
 
 
 def test_it_refuses_a_bad_hashtag_and_keeps_the_old_ones(
-    organiser: Client, examples: list[str]
+    organiser: Client, campaigns: list[str]
 ) -> None:
     url = campaign_url()
     data = form_of(organiser, url)
@@ -106,7 +106,7 @@ def test_it_refuses_a_bad_hashtag_and_keeps_the_old_ones(
     ]
 
 
-def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, examples: list[str]) -> None:
+def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, campaigns: list[str]) -> None:
     target = Target.objects.get(name="Nikol Pashinyan")
     url = f"/admin/campaigns/target/{target.pk}/change/"
     data = form_of(organiser, url)
@@ -122,7 +122,7 @@ def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, examples: list[s
     assert TargetAccount.objects.get(network="bluesky").handle == "nikol.bsky.social"
 
 
-def test_it_checks_the_listening_section(organiser: Client, examples: list[str]) -> None:
+def test_it_checks_the_listening_section(organiser: Client, campaigns: list[str]) -> None:
     url = campaign_url()
     data = form_of(organiser, url)
     data["listening"] = '{"networks": ["x", "myspace"]}'
@@ -137,7 +137,9 @@ def test_it_checks_the_listening_section(organiser: Client, examples: list[str])
     assert campaign.listening == {"x": {"budget": 500}}
 
 
-def test_it_lets_organisers_switch_on_proof_of_work(organiser: Client, examples: list[str]) -> None:
+def test_it_lets_organisers_switch_on_proof_of_work(
+    organiser: Client, campaigns: list[str]
+) -> None:
     url = campaign_url()
     data = form_of(organiser, url)
     data["proof_of_work"] = "on"

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 PAGE = "/c/recognize-to-reconcile/"
 
 
-def test_it_lists_live_campaigns(client: Client, examples: list[str]) -> None:
+def test_it_lists_live_campaigns(client: Client, campaigns: list[str]) -> None:
     Campaign.objects.filter(slug="justice-for-khojaly").update(status="draft")
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -22,7 +22,7 @@ def test_it_lists_live_campaigns(client: Client, examples: list[str]) -> None:
     assert "Justice for Khojaly!" not in html
 
 
-def test_it_shows_the_campaign(client: Client, examples: list[str]) -> None:
+def test_it_shows_the_campaign(client: Client, campaigns: list[str]) -> None:
     response = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
@@ -39,7 +39,7 @@ def test_it_shows_the_campaign(client: Client, examples: list[str]) -> None:
     assert '<meta name="twitter:card" content="summary">' in html
 
 
-def test_it_loads_nothing_from_other_servers(client: Client, examples: list[str]) -> None:
+def test_it_loads_nothing_from_other_servers(client: Client, campaigns: list[str]) -> None:
     html = client.get(PAGE).content.decode()
     for attribute in re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]+)"', html):
         if attribute.startswith("http"):
@@ -47,31 +47,31 @@ def test_it_loads_nothing_from_other_servers(client: Client, examples: list[str]
             assert attribute.startswith("http://testserver/"), attribute
 
 
-def test_it_lists_children_on_an_umbrella_page(client: Client, examples: list[str]) -> None:
+def test_it_lists_children_on_an_umbrella_page(client: Client, campaigns: list[str]) -> None:
     html = client.get("/c/justice-for-khojaly/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="/c/recognize-to-reconcile/"' in html
 
 
-def test_it_hides_drafts_from_the_public(client: Client, examples: list[str]) -> None:
+def test_it_hides_drafts_from_the_public(client: Client, campaigns: list[str]) -> None:
     Campaign.objects.filter(slug="recognize-to-reconcile").update(status="draft")
     assert client.get(PAGE).status_code == 404
     assert client.get("/c/no-such-campaign/").status_code == 404
 
 
-def test_it_shows_drafts_to_staff(client: Client, examples: list[str], admin_user: object) -> None:
+def test_it_shows_drafts_to_staff(client: Client, campaigns: list[str], admin_user: object) -> None:
     Campaign.objects.filter(slug="recognize-to-reconcile").update(status="draft")
     client.force_login(admin_user)  # type: ignore[arg-type]
     assert client.get(PAGE).status_code == 200
 
 
-def test_it_uses_the_browser_language(client: Client, examples: list[str]) -> None:
+def test_it_uses_the_browser_language(client: Client, campaigns: list[str]) -> None:
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="ru,en;q=0.5").content.decode()
     assert '<html lang="ru" dir="ltr">' in html
     assert '<article class="campaign" lang="ru" dir="ltr">' in html
 
 
 def test_it_switches_language_with_a_link_and_remembers_it(
-    client: Client, examples: list[str]
+    client: Client, campaigns: list[str]
 ) -> None:
     response = client.get(PAGE + "?lang=az")
     html = response.content.decode()
@@ -86,7 +86,7 @@ def test_it_switches_language_with_a_link_and_remembers_it(
 
 
 def test_it_renders_arabic_right_to_left_with_campaign_text_left_to_right(
-    client: Client, examples: list[str]
+    client: Client, campaigns: list[str]
 ) -> None:
     html = client.get(PAGE + "?lang=ar").content.decode()
     assert '<html lang="ar" dir="rtl">' in html
@@ -94,12 +94,12 @@ def test_it_renders_arabic_right_to_left_with_campaign_text_left_to_right(
     assert '<article class="campaign" lang="en" dir="ltr">' in html
 
 
-def test_it_marks_translations_awaiting_review(client: Client, examples: list[str]) -> None:
+def test_it_marks_translations_awaiting_review(client: Client, campaigns: list[str]) -> None:
     assert "awaits review" not in client.get(PAGE + "?lang=en").content.decode()
     assert 'class="notice"' in client.get(PAGE + "?lang=ru").content.decode()
 
 
-def test_it_sanitises_the_body(client: Client, examples: list[str]) -> None:
+def test_it_sanitises_the_body(client: Client, campaigns: list[str]) -> None:
     text = Campaign.objects.get(slug="recognize-to-reconcile").texts.get(language="en")
     text.body = "<script>alert(1)</script>\n\n[x](javascript:alert(1)) **bold**"
     text.save()
@@ -109,7 +109,7 @@ def test_it_sanitises_the_body(client: Client, examples: list[str]) -> None:
     assert "<strong>bold</strong>" in html
 
 
-def test_it_offers_another_variant_with_shuffle(client: Client, examples: list[str]) -> None:
+def test_it_offers_another_variant_with_shuffle(client: Client, campaigns: list[str]) -> None:
     first = client.get(PAGE + "?lang=en&shuffle=0").content.decode()
     second = client.get(PAGE + "?lang=en&shuffle=1").content.decode()
     preview = re.compile(r'<textarea id="preview"[^>]*>(.*?)</textarea>', re.S)
@@ -118,14 +118,14 @@ def test_it_offers_another_variant_with_shuffle(client: Client, examples: list[s
 
 
 def test_it_puts_the_personal_sentence_into_the_preview(
-    client: Client, examples: list[str]
+    client: Client, campaigns: list[str]
 ) -> None:
     html = client.get(PAGE + "?lang=en&v=0&mine=I+was+there.").content.decode()
     assert re.search(r'<textarea id="preview"[^>]*>I was there.\n\n', html)
 
 
 def test_it_runs_a_bounded_number_of_queries(
-    client: Client, examples: list[str], django_assert_max_num_queries: object
+    client: Client, campaigns: list[str], django_assert_max_num_queries: object
 ) -> None:
     campaign = Campaign.objects.get(slug="recognize-to-reconcile")
     for position in range(2, 12):
@@ -161,14 +161,14 @@ def text_of(location: str, key: str = "text") -> str:
     ],
 )
 def test_it_redirects_to_the_networks_own_composer(
-    client: Client, examples: list[str], network: str, host: str
+    client: Client, campaigns: list[str], network: str, host: str
 ) -> None:
     status, location = go(client, network, mine="Mine.")
     assert status == 302
     assert urlsplit(location).hostname == host
 
 
-def test_it_composes_the_text_for_x(client: Client, examples: list[str]) -> None:
+def test_it_composes_the_text_for_x(client: Client, campaigns: list[str]) -> None:
     status, location = go(client, "x", mine="Ich unterstütze das. ə ✊🏽")
     assert status == 302
     text = text_of(location)
@@ -178,7 +178,7 @@ def test_it_composes_the_text_for_x(client: Client, examples: list[str]) -> None
     assert "http://testserver/c/recognize-to-reconcile/" in text
 
 
-def test_it_asks_for_a_mastodon_instance(client: Client, examples: list[str]) -> None:
+def test_it_asks_for_a_mastodon_instance(client: Client, campaigns: list[str]) -> None:
     status, _ = go(client, "mastodon")
     assert status == 400
     status, location = go(client, "mastodon", instance="@me@Mastodon.Social")
@@ -186,16 +186,16 @@ def test_it_asks_for_a_mastodon_instance(client: Client, examples: list[str]) ->
     assert location.startswith("https://mastodon.social/share?text=")
 
 
-def test_it_says_how_much_too_long_a_text_is(client: Client, examples: list[str]) -> None:
+def test_it_says_how_much_too_long_a_text_is(client: Client, campaigns: list[str]) -> None:
     response = client.get(f"{PAGE}go/x", {"lang": "en", "v": "0", "mine": "x" * 280})
     assert response.status_code == 200
     assert "too long for X" in response.content.decode()
 
 
-def test_it_refuses_unknown_networks(client: Client, examples: list[str]) -> None:
+def test_it_refuses_unknown_networks(client: Client, campaigns: list[str]) -> None:
     assert go(client, "myspace")[0] == 404
     assert go(client, "instagram")[0] == 200  # no share link: the page says to copy the text
 
 
-def test_it_refuses_other_methods(client: Client, examples: list[str]) -> None:
+def test_it_refuses_other_methods(client: Client, campaigns: list[str]) -> None:
     assert client.post(PAGE).status_code == 405

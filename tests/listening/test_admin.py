@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.listening.test_import import FIXTURES, run_import
+from tests.listening.fakes import FIXTURES, run_import
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_shows_runs_and_posts_to_organisers(admin_client: Client, examples: list[str]) -> None:
+def test_it_shows_runs_and_posts_to_organisers(admin_client: Client, campaigns: list[str]) -> None:
     run_import(FIXTURES / "x" / "streaming_output_with_error.jsonl", "twarc2")
     runs = admin_client.get("/admin/listening/collectionrun/")
     assert runs.status_code == 200

@@ -31,7 +31,7 @@ from hashrally.listening.management.commands import collect as collect_command
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RunProblem
 from hashrally.listening.pipeline import consume
 from hashrally.listening.records import Chunk, parse_time
-from tests.conftest import ROOT, free_port
+from tests.fakes import ROOT, free_port
 
 CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "bluesky"
 SLUG = "recognize-to-reconcile"
@@ -297,7 +297,7 @@ def fake(settings: Any, tmp_path: Path, clock: FakeClock) -> Iterator[FakeBluesk
 
 
 @pytest.fixture
-def campaign(examples: list[str]) -> Campaign:
+def campaign(campaigns: list[str]) -> Campaign:
     return configure(window_hours=6)
 
 
@@ -451,7 +451,7 @@ def test_it_follows_the_cursor_to_the_last_page(
 
 
 def test_it_searches_date_windows_without_gaps_or_overlaps(
-    examples: list[str], fake: FakeBluesky, clock: FakeClock
+    campaigns: list[str], fake: FakeBluesky, clock: FakeClock
 ) -> None:
     campaign = configure(window_hours=5)
     run, _ = collect(campaign, clock)
@@ -468,7 +468,7 @@ def test_it_searches_date_windows_without_gaps_or_overlaps(
 
 
 def test_it_defaults_to_the_seven_days_before_now(
-    examples: list[str], fake: FakeBluesky, clock: FakeClock
+    campaigns: list[str], fake: FakeBluesky, clock: FakeClock
 ) -> None:
     campaign = configure(window_hours=24)
     run, _ = collect(campaign, clock, since=None, until=None)
@@ -546,7 +546,7 @@ def test_it_retries_server_errors(campaign: Campaign, fake: FakeBluesky, clock: 
     assert stored() == expected_ids(fake.posts)
 
 
-def test_a_login_is_retried_like_a_search(
+def test_it_retries_a_login_like_a_search(
     campaign: Campaign, fake: FakeBluesky, clock: FakeClock
 ) -> None:
     fake.fail_logins = [503, 429]  # the 429 says to wait until its reset, 120 s away
@@ -612,7 +612,7 @@ def test_it_resumes_from_the_checkpoint_without_duplicates_or_losses(
     assert fake.logins == 1
 
 
-def test_it_filters_by_language(examples: list[str], fake: FakeBluesky, clock: FakeClock) -> None:
+def test_it_filters_by_language(campaigns: list[str], fake: FakeBluesky, clock: FakeClock) -> None:
     fake.posts[1]["record"]["langs"] = ["de"]
     fake.posts[2]["record"]["langs"] = ["en", "de-AT"]
     campaign = configure(languages=["de"])
@@ -623,7 +623,7 @@ def test_it_filters_by_language(examples: list[str], fake: FakeBluesky, clock: F
 
 
 def test_it_searches_mentions_of_bluesky_targets(
-    examples: list[str], fake: FakeBluesky, clock: FakeClock
+    campaigns: list[str], fake: FakeBluesky, clock: FakeClock
 ) -> None:
     mention = copy.deepcopy(fake.posts[0])
     mention["uri"] += "mention"
@@ -685,7 +685,7 @@ def test_it_collects_through_the_collect_command(
     assert run.until is None and run.checkpoint["until"] == iso(UNTIL)  # now, kept for resuming
 
 
-def test_it_keys_runs_by_queries_range_window_and_languages(examples: list[str]) -> None:
+def test_it_keys_runs_by_queries_range_window_and_languages(campaigns: list[str]) -> None:
     listening = listening_for(configure(window_hours=6))
     key = bluesky.run_key(listening, SINCE, None)
     assert key == f"{iso(SINCE)}|now|6h||#Khojaly #RecognizeToReconcile"

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 
 import orjson
@@ -15,20 +14,13 @@ from django.core.management import CommandError, call_command
 
 from hashrally.listening import jsonlines
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
-from tests.conftest import ROOT, subprocess_database_url
+from tests.fakes import ROOT, subprocess_database_url
+from tests.listening.fakes import FIXTURES, SLUG, run_import
 
-FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
-SLUG = "recognize-to-reconcile"
 pytestmark = pytest.mark.django_db
 
 
-def run_import(path: Path | str, fmt: str) -> dict[str, int]:
-    out = StringIO()
-    call_command("import", SLUG, str(path), "--format", fmt, "--json", stdout=out)
-    return json.loads(out.getvalue())
-
-
-def test_it_imports_twarc2_jsonl(examples: list[str]) -> None:
+def test_it_imports_twarc2_jsonl(campaigns: list[str]) -> None:
     summary = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
     assert summary == {"read": 100, "new": 100, "updated": 0, "duplicates": 0, "errors": 0}
     assert Post.objects.filter(network="x").count() == 100
@@ -44,7 +36,7 @@ def test_it_imports_twarc2_jsonl(examples: list[str]) -> None:
     assert (run.status, run.source) == ("finished", "import:twarc2")
 
 
-def test_it_names_where_a_line_has_another_shape(examples: list[str], tmp_path: Path) -> None:
+def test_it_names_where_a_line_has_another_shape(campaigns: list[str], tmp_path: Path) -> None:
     path = tmp_path / "shapes.jsonl"
     good = (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip()
     path.write_bytes(
@@ -58,7 +50,7 @@ def test_it_names_where_a_line_has_another_shape(examples: list[str], tmp_path: 
     assert "not the expected shape" in reasons["shapes.jsonl:3"]
 
 
-def test_a_long_post_keeps_its_full_text_and_entities(examples: list[str], tmp_path: Path) -> None:
+def test_it_keeps_a_long_posts_full_text_and_entities(campaigns: list[str], tmp_path: Path) -> None:
     long_text = "A long post " + "word " * 70 + "#Khojaly @hikmethajiyev"
     tweet = {
         "id": "42",
@@ -80,14 +72,14 @@ def test_a_long_post_keeps_its_full_text_and_entities(examples: list[str], tmp_p
     assert (post.text, post.hashtags, post.mentions) == (long_text, ["khojaly"], ["hikmethajiyev"])
 
 
-def test_it_counts_and_skips_broken_lines(examples: list[str]) -> None:
+def test_it_counts_and_skips_broken_lines(campaigns: list[str]) -> None:
     summary = run_import(FIXTURES / "x" / "streaming_output_with_error.jsonl", "twarc2")
     assert summary["read"] == 7 and summary["errors"] == 1
     problem = RunProblem.objects.get()
     assert problem.where.endswith(":8") and "not JSON" in problem.reason
 
 
-def test_it_counts_api_error_lines(examples: list[str], tmp_path: Path) -> None:
+def test_it_counts_api_error_lines(campaigns: list[str], tmp_path: Path) -> None:
     path = tmp_path / "with_errors.jsonl"
     good = (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip()
     error = orjson.dumps({"errors": [{"title": "Too Many Requests", "detail": "Rate limit"}]})
@@ -97,7 +89,7 @@ def test_it_counts_api_error_lines(examples: list[str], tmp_path: Path) -> None:
     assert RunProblem.objects.filter(reason__contains="API error object").count() == 2
 
 
-def test_it_stores_a_post_once_however_often_it_comes(examples: list[str], tmp_path: Path) -> None:
+def test_it_stores_a_post_once_however_often_it_comes(campaigns: list[str], tmp_path: Path) -> None:
     line = (FIXTURES / "x" / "kpop.jsonl").read_bytes().strip()
     path = tmp_path / "twice.jsonl"
     path.write_bytes(line + b"\n" + line + b"\n")
@@ -108,7 +100,9 @@ def test_it_stores_a_post_once_however_often_it_comes(examples: list[str], tmp_p
     assert Post.objects.count() == summary["new"]
 
 
-def test_it_matches_the_campaigns_hashtags_and_targets(examples: list[str], tmp_path: Path) -> None:
+def test_it_matches_the_campaigns_hashtags_and_targets(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     page = {
         "data": [
             {
@@ -135,7 +129,7 @@ def test_it_matches_the_campaigns_hashtags_and_targets(examples: list[str], tmp_
     assert Post.objects.get().reposts == 3
 
 
-def test_it_imports_csv_and_names_bad_rows(examples: list[str], tmp_path: Path) -> None:
+def test_it_imports_csv_and_names_bad_rows(campaigns: list[str], tmp_path: Path) -> None:
     path = tmp_path / "posts.csv"
     path.write_text(
         "url,author,text,created,likes\n"
@@ -156,7 +150,7 @@ def test_it_imports_csv_and_names_bad_rows(examples: list[str], tmp_path: Path) 
     assert reasons[2][0].endswith(":6") and "6 fields where the header names 5" in reasons[2][1]
 
 
-def test_it_refuses_a_csv_without_the_needed_columns(examples: list[str], tmp_path: Path) -> None:
+def test_it_refuses_a_csv_without_the_needed_columns(campaigns: list[str], tmp_path: Path) -> None:
     path = tmp_path / "wrong.csv"
     path.write_text("link,who\nx,y\n", encoding="utf-8")
     with pytest.raises(CommandError, match="url, author, text and created"):
@@ -164,7 +158,7 @@ def test_it_refuses_a_csv_without_the_needed_columns(examples: list[str], tmp_pa
     assert not Post.objects.exists()
 
 
-def test_it_imports_mastodon_and_bluesky_json(examples: list[str], tmp_path: Path) -> None:
+def test_it_imports_mastodon_and_bluesky_json(campaigns: list[str], tmp_path: Path) -> None:
     import yaml
 
     cassette = yaml.safe_load((FIXTURES / "mastodon" / "test_hashtag_tl.yaml").read_text())
@@ -192,7 +186,7 @@ def test_it_imports_mastodon_and_bluesky_json(examples: list[str], tmp_path: Pat
 
 
 def test_it_detects_a_language_only_where_none_is_given(
-    examples: list[str], tmp_path: Path
+    campaigns: list[str], tmp_path: Path
 ) -> None:
     path = tmp_path / "posts.csv"
     path.write_text(
@@ -210,7 +204,7 @@ def test_it_detects_a_language_only_where_none_is_given(
     assert (given.language, given.language_detected) == ("tr", False)
 
 
-def test_it_names_a_missing_file_and_an_unknown_campaign(examples: list[str]) -> None:
+def test_it_names_a_missing_file_and_an_unknown_campaign(campaigns: list[str]) -> None:
     with pytest.raises(CommandError, match="no such file"):
         run_import("/nonexistent.jsonl", "twarc2")
     with pytest.raises(CommandError, match="no campaign with slug 'nope'"):
@@ -252,7 +246,7 @@ def big_file(path: Path, lines: int) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("parse_in", ["this process", "parsing processes"])
 def test_it_resumes_after_kill_9_without_loss_or_duplicates(
-    examples: list[str], tmp_path: Path, parse_in: str
+    campaigns: list[str], tmp_path: Path, parse_in: str
 ) -> None:
     path = tmp_path / "big.jsonl"
     ids = big_file(path, 300)
@@ -305,8 +299,8 @@ def test_it_resumes_after_kill_9_without_loss_or_duplicates(
     assert CollectionRun.objects.get().status == "finished"
 
 
-def test_parsing_processes_give_what_this_process_gives(
-    examples: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_it_gets_from_parsing_processes_what_this_process_gets(
+    campaigns: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lines cut into many small ranges: the same posts, problems and line numbers."""
     lines = [

@@ -7,20 +7,14 @@ nothing sleeps for real.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
-import yaml
 from django.core.management import call_command
 
 from hashrally.campaigns.models import Campaign
@@ -31,208 +25,23 @@ from hashrally.listening.fetch import Fetcher
 from hashrally.listening.models import CollectionRun, Post, RawPage, RunProblem
 from hashrally.listening.pipeline import StopRun, consume
 from hashrally.listening.records import Chunk
-from tests.conftest import ROOT, free_port
+from tests.fakes import free_port
+from tests.listening.fakes import (
+    RESET,
+    START,
+    TIMELINE,
+    FakeClock,
+    FakeMastodon,
+    Reply,
+    seen_through,
+    statuses,
+    stored,
+    uris,
+)
 
 pytestmark = pytest.mark.django_db
 
-CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "mastodon"
 SLUG = "recognize-to-reconcile"  # hashtags Khojaly and RecognizeToReconcile
-TIMELINE = "/api/v1/timelines/tag/"
-START = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)  # the oldest status; one a minute after
-CLOCK_START = dt.datetime(2026, 8, 1, 13, 55, tzinfo=dt.UTC).timestamp()
-RESET = "2026-08-01T14:00:00.000000Z"  # five minutes after the fake clock starts
-TRIMMED = ("application", "quote_approval", "tagged_collections", "filtered", "emojis")
-
-
-# --- recorded statuses ----------------------------------------------------------------------
-
-
-def recorded_statuses() -> list[dict[str, Any]]:
-    """The 30 statuses of test_fetch_remaining.yaml, oldest first."""
-    cassette = yaml.safe_load((CASSETTES / "test_fetch_remaining.yaml").read_text())
-    statuses: list[dict[str, Any]] = []
-    for interaction in cassette["interactions"]:
-        if TIMELINE in interaction["request"]["uri"]:
-            statuses += json.loads(interaction["response"]["body"]["string"])
-    return sorted(statuses, key=lambda s: int(s["id"]))
-
-
-RECORDED = recorded_statuses()
-
-
-def tag_of(n: int) -> str:
-    # Every fourth status carries only the second hashtag: it comes only through any[].
-    return "RecognizeToReconcile" if n % 4 == 1 else "Khojaly"
-
-
-def statuses(count: int, language: Callable[[int], str] = lambda n: "en") -> list[dict[str, Any]]:
-    """`count` recorded statuses, oldest first, with the campaign's hashtags, a minute apart."""
-    made = []
-    for n, recorded in enumerate(RECORDED[:count]):
-        status = {k: v for k, v in copy.deepcopy(recorded).items() if k not in TRIMMED}
-        tag = tag_of(n)
-        status["created_at"] = (START + dt.timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
-        status["language"] = language(n)
-        status["content"] = (
-            f'<p>Toot number {n}! <a href="http://localhost:3000/tags/{tag}">#{tag}</a></p>'
-        )
-        status["tags"] = [{"name": tag.lower(), "url": f"http://localhost:3000/tags/{tag.lower()}"}]
-        made.append(status)
-    return made
-
-
-def seen_through(statuses: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
-    """The same statuses as another instance shows them: same `uri`, its own ids and urls."""
-    copies = copy.deepcopy(statuses)
-    for status in copies:
-        status["id"] = str(int(status["id"]) + 7)
-        status["url"] = f"{base}/@mastodonpy_test_2@localhost:3000/{status['id']}"
-    return copies
-
-
-def uris(statuses: list[dict[str, Any]]) -> set[str]:
-    return {s["uri"] for s in statuses}
-
-
-# --- a fake instance -------------------------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    """What the fake answers to one request instead of, or on top of, the normal page."""
-
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None  # None: the normal page (with these status and headers)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeMastodon
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        cast(_Server, self.server).fake.answer(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeMastodon:
-    """GET /api/v1/timelines/tag/<tag>?any[]=…&limit&max_id&since_id&min_id, newest first, with
-    Link headers that drop any[] and since_id as servers do, and X-RateLimit-* headers."""
-
-    def __init__(self, statuses: list[dict[str, Any]], page_size: int = 5) -> None:
-        self.statuses = statuses
-        self.page_size = page_size
-        self.replies: dict[int, Reply] = {}  # by request number, from 1
-        self.requests: list[dict[str, list[str]]] = []
-        self.served: list[list[str]] = []  # the status ids of each normal page
-        self.lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", free_port()), _Handler)
-        self.server.fake = self
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-    def answer(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(handler.path)
-        query = parse_qs(split.query)
-        with self.lock:
-            self.requests.append(query)
-            reply = self.replies.get(len(self.requests), Reply())
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-RateLimit-Limit": "300",
-            "X-RateLimit-Remaining": "299",
-            "X-RateLimit-Reset": RESET,
-        }
-        body = reply.body
-        if body is None and not split.path.startswith(TIMELINE):
-            reply, body = Reply(404), b'{"error":"Record not found"}'
-        elif body is None and reply.status != 200:
-            body = b'{"error":"Something went wrong"}'
-        elif body is None:
-            page, limit = self.page(unquote(split.path[len(TIMELINE) :]), query)
-            with self.lock:
-                self.served.append([s["id"] for s in page])
-            body = json.dumps(page).encode()
-            if page:
-                link = f"{self.base}{split.path}?limit={limit}"
-                headers["Link"] = (
-                    f'<{link}&max_id={page[-1]["id"]}>; rel="next", '
-                    f'<{link}&min_id={page[0]["id"]}>; rel="prev"'
-                )
-        headers.update(reply.headers)
-        handler.send_response(reply.status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    def page(self, tag: str, query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], int]:
-        wanted = {tag.casefold(), *(t.casefold() for t in query.get("any[]", []))}
-        limit = int(query.get("limit", ["20"])[0])
-        found = sorted(
-            (s for s in self.statuses if wanted & {t["name"].casefold() for t in s["tags"]}),
-            key=lambda s: int(s["id"]),
-            reverse=True,
-        )
-        if "max_id" in query:
-            found = [s for s in found if int(s["id"]) < int(query["max_id"][0])]
-        if "since_id" in query:
-            found = [s for s in found if int(s["id"]) > int(query["since_id"][0])]
-        size = min(limit, self.page_size)
-        if "min_id" in query:
-            found = [s for s in found if int(s["id"]) > int(query["min_id"][0])][-size:]
-        return found[:size], limit
-
-    def param(self, request: int, name: str) -> list[str]:
-        return self.requests[request].get(name, [])
-
-
-@pytest.fixture
-def fakes() -> Iterator[Callable[..., FakeMastodon]]:
-    started: list[FakeMastodon] = []
-
-    def start(statuses: list[dict[str, Any]], page_size: int = 5) -> FakeMastodon:
-        started.append(FakeMastodon(statuses, page_size))
-        return started[-1]
-
-    yield start
-    for fake in started:
-        fake.close()
-
-
-class FakeClock:
-    """now() moves on a little at every look; sleep() only records and moves it on."""
-
-    def __init__(self, start: float = CLOCK_START) -> None:
-        self.time = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        self.time += 0.001
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += seconds
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with httpx.Client(timeout=5, trust_env=False) as client:
-        yield Fetcher(client=client, clock=FakeClock())
 
 
 # --- driving the connector through the pipeline -----------------------------------------------
@@ -279,15 +88,11 @@ def collect(
     return runs.finish(run, status, reason)
 
 
-def stored() -> set[str]:
-    return set(Post.objects.filter(network="mastodon").values_list("post_id", flat=True))
-
-
 # --- tests -----------------------------------------------------------------------------------
 
 
 def test_it_pages_to_the_end_adding_back_the_dropped_filters(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(12)
     fake = fakes(posts, page_size=5)
@@ -315,7 +120,7 @@ def test_it_pages_to_the_end_adding_back_the_dropped_filters(
 
 
 def test_it_stores_a_post_seen_through_two_instances_once(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(8)
     one = fakes(posts)
@@ -331,7 +136,7 @@ def test_it_stores_a_post_seen_through_two_instances_once(
 
 
 def test_it_waits_for_the_rate_limit_reset_on_the_clock(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(12)
     fake = fakes(posts)
@@ -345,7 +150,7 @@ def test_it_waits_for_the_rate_limit_reset_on_the_clock(
 
 
 def test_it_retries_after_429_for_as_long_as_retry_after_says(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(6)
     fake = fakes(posts)
@@ -359,7 +164,7 @@ def test_it_retries_after_429_for_as_long_as_retry_after_says(
 
 
 def test_it_retries_server_errors_with_backoff(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(12)
     fake = fakes(posts)
@@ -383,7 +188,7 @@ def test_it_retries_server_errors_with_backoff(
     ],
 )
 def test_it_records_a_malformed_page_and_goes_on_with_the_other_instance(
-    examples: list[str],
+    campaigns: list[str],
     fakes: Callable[..., FakeMastodon],
     fetcher: Fetcher,
     body: bytes,
@@ -407,7 +212,7 @@ def test_it_records_a_malformed_page_and_goes_on_with_the_other_instance(
 
 
 def test_it_records_an_unreachable_instance_and_goes_on(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(4)
     fine = fakes(posts)
@@ -422,7 +227,7 @@ def test_it_records_an_unreachable_instance_and_goes_on(
 
 
 def test_it_resumes_from_the_checkpoint_without_loss_or_duplicates(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(24)
     first = fakes(posts[:8], page_size=4)
@@ -450,7 +255,7 @@ def test_it_resumes_from_the_checkpoint_without_loss_or_duplicates(
 
 
 def test_it_fetches_only_newer_posts_after_a_finished_run(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(15)
     fake = fakes(posts[:12], page_size=5)
@@ -477,7 +282,7 @@ def test_it_fetches_only_newer_posts_after_a_finished_run(
 
 
 def test_it_keeps_to_the_window_and_stops_walking_at_since(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(12)
     fake = fakes(posts, page_size=3)  # pages: 11-9, 8-6, 5-3, 2-0
@@ -492,7 +297,7 @@ def test_it_keeps_to_the_window_and_stops_walking_at_since(
 
 
 def test_it_keeps_only_the_campaigns_languages(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     languages = ["en", "az", "ja", "", "az"]
     posts = statuses(10, language=lambda n: languages[n % 5])
@@ -506,7 +311,7 @@ def test_it_keeps_only_the_campaigns_languages(
 
 
 def test_it_collects_through_the_collect_command(
-    examples: list[str], fakes: Callable[..., FakeMastodon]
+    campaigns: list[str], fakes: Callable[..., FakeMastodon]
 ) -> None:
     posts = statuses(7)
     fake = fakes(posts, page_size=3)
@@ -541,7 +346,7 @@ def test_it_follows_only_the_next_link() -> None:
     assert mastodon.next_link(httpx.Headers()) is None
 
 
-def test_it_keys_a_run_by_its_instances_hashtags_and_window(examples: list[str]) -> None:
+def test_it_keys_a_run_by_its_instances_hashtags_and_window(campaigns: list[str]) -> None:
     _, both = listen("https://a.example", "https://b.example/")
     _, swapped = listen("https://b.example", "https://a.example")
     _, one = listen("https://a.example")

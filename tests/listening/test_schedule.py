@@ -18,7 +18,7 @@ from hashrally.listening import collecting
 from hashrally.listening.config import listening_for
 from hashrally.listening.fetch import Fetcher
 from hashrally.listening.models import CollectionRun
-from tests.listening.test_mastodon import FakeMastodon, statuses, stored, uris
+from tests.listening.fakes import FakeMastodon, statuses, stored, uris
 
 pytestmark = pytest.mark.django_db
 SLUG = "recognize-to-reconcile"
@@ -45,7 +45,7 @@ def window(campaign: Campaign, network: str, now: dt.datetime = NOW) -> object:
     return collecting.scheduled_window(campaign, listening_for(campaign), network, now)
 
 
-def test_only_live_campaigns_that_ask_for_it_are_scheduled(examples: list[str]) -> None:
+def test_it_schedules_only_live_campaigns_that_ask_for_it(campaigns: list[str]) -> None:
     assert SLUG in {c.slug for c, _ in collecting.listening_campaigns(NOW)}
     campaign_with(every_minutes=0)
     assert SLUG not in {c.slug for c, _ in collecting.listening_campaigns(NOW)}
@@ -62,7 +62,7 @@ def test_only_live_campaigns_that_ask_for_it_are_scheduled(examples: list[str]) 
     assert SLUG not in {c.slug for c, _ in collecting.listening_campaigns(NOW)}
 
 
-def test_a_collection_is_due_every_n_minutes(examples: list[str]) -> None:
+def test_it_makes_a_collection_due_every_n_minutes(campaigns: list[str]) -> None:
     campaign = campaign_with(every_minutes=30)
     assert window(campaign, "x") is not None  # never collected
     run(campaign, "x", NOW - dt.timedelta(minutes=10), status="finished", until=NOW)
@@ -70,7 +70,7 @@ def test_a_collection_is_due_every_n_minutes(examples: list[str]) -> None:
     assert window(campaign, "x", NOW + dt.timedelta(minutes=21)) is not None
 
 
-def test_x_and_bluesky_windows_start_where_the_last_run_ended(examples: list[str]) -> None:
+def test_it_starts_x_and_bluesky_windows_where_the_last_run_ended(campaigns: list[str]) -> None:
     campaign = campaign_with()
     start = listening_for(campaign).since
     assert window(campaign, "bluesky") == (start, NOW)
@@ -79,7 +79,7 @@ def test_x_and_bluesky_windows_start_where_the_last_run_ended(examples: list[str
     assert window(campaign, "bluesky") == (ended - collecting.OVERLAP, NOW)
 
 
-def test_an_unfinished_run_is_resumed_with_its_own_window(examples: list[str]) -> None:
+def test_it_resumes_an_unfinished_run_with_its_own_window(campaigns: list[str]) -> None:
     campaign = campaign_with()
     since, until = NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=1)
     killed = run(
@@ -91,8 +91,8 @@ def test_an_unfinished_run_is_resumed_with_its_own_window(examples: list[str]) -
     assert window(campaign, "x", NOW + dt.timedelta(hours=1)) == (since, until)
 
 
-def test_mastodon_keeps_the_campaigns_window_and_carries_its_position_over(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+def test_it_keeps_the_campaigns_window_for_mastodon_and_carries_its_position_over(
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     posts = statuses(12)
     fake = fakes(posts[:8], page_size=5)
@@ -112,8 +112,8 @@ def test_mastodon_keeps_the_campaigns_window_and_carries_its_position_over(
     assert said and "mastodon" in said[0]
 
 
-def test_networks_without_credentials_are_skipped_and_said_once(
-    examples: list[str], monkeypatch: pytest.MonkeyPatch
+def test_it_skips_networks_without_credentials_and_says_so_once(
+    campaigns: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(collecting, "_said", set())
     campaign_with(networks=["x"])
@@ -125,8 +125,8 @@ def test_networks_without_credentials_are_skipped_and_said_once(
     assert not CollectionRun.objects.exists()
 
 
-def test_a_collection_another_worker_holds_is_left_to_it(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+def test_it_leaves_a_collection_to_the_worker_holding_it(
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     fake = fakes(statuses(3))
     campaign = campaign_with(networks=["mastodon"], mastodon={"instances": [fake.base]})
@@ -139,8 +139,8 @@ def test_a_collection_another_worker_holds_is_left_to_it(
     assert [r.new for r in collecting.collect_due(now=NOW, fetcher=fetcher)] == [3]
 
 
-def test_a_stopping_worker_stops_after_the_page_it_stores(
-    examples: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+def test_it_stops_after_the_page_it_stores_when_the_worker_stops(
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
 ) -> None:
     fake = fakes(statuses(12), page_size=5)
     campaign_with(networks=["mastodon"], mastodon={"instances": [fake.base]})
@@ -158,8 +158,8 @@ def test_a_stopping_worker_stops_after_the_page_it_stores(
     assert (resumed.pk, resumed.status, resumed.read) == (stopped.pk, "finished", 12)
 
 
-def test_the_worker_runs_due_collections(
-    examples: list[str], fakes: Callable[..., FakeMastodon], monkeypatch: pytest.MonkeyPatch
+def test_it_runs_due_collections_in_the_worker(
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = fakes(statuses(4))
     campaign_with(networks=["mastodon"], mastodon={"instances": [fake.base]})

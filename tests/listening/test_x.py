@@ -27,7 +27,7 @@ from hashrally.listening.fetch import Fetcher, FetchError, RealClock
 from hashrally.listening.management.commands import collect
 from hashrally.listening.models import CollectionRun, Post, RawPage, RunProblem
 from hashrally.listening.pipeline import StopRun, consume
-from tests.conftest import ROOT
+from tests.fakes import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "recorded" / "x"
 SLUG = "recognize-to-reconcile"
@@ -194,7 +194,7 @@ def fake_x(clock: FakeClock, settings: Any) -> Iterator[FakeX]:
 
 
 @pytest.fixture
-def campaign(examples: list[str]) -> Campaign:
+def campaign(campaigns: list[str]) -> Campaign:
     return Campaign.objects.get(slug=SLUG)
 
 

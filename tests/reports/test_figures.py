@@ -22,7 +22,7 @@ from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.verification import do_verify_supporters
-from tests.conftest import ROOT
+from tests.fakes import ROOT
 
 pytestmark = pytest.mark.django_db
 FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
@@ -57,7 +57,7 @@ HAND_BUILT = [
 ]
 
 
-def test_every_figure_on_a_hand_built_dataset(examples: list[str], tmp_path: Path) -> None:
+def test_every_figure_on_a_hand_built_dataset(campaigns: list[str], tmp_path: Path) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     # A CSV names authors only: their profiles come from the networks.
     Author.objects.create(
@@ -87,7 +87,7 @@ def test_every_figure_on_a_hand_built_dataset(examples: list[str], tmp_path: Pat
     assert len(report["dataset_sha256"]) == 64
 
 
-def test_the_fold_counts_what_a_rebuild_counts(examples: list[str], tmp_path: Path) -> None:
+def test_the_fold_counts_what_a_rebuild_counts(campaigns: list[str], tmp_path: Path) -> None:
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
     run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
@@ -112,7 +112,7 @@ def test_the_fold_counts_what_a_rebuild_counts(examples: list[str], tmp_path: Pa
 
 
 def test_an_umbrella_counts_a_post_from_two_children_once(
-    examples: list[str], tmp_path: Path
+    campaigns: list[str], tmp_path: Path
 ) -> None:
     child = Campaign.objects.get(slug=CHILD)
     sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
@@ -125,7 +125,7 @@ def test_an_umbrella_counts_a_post_from_two_children_once(
     assert full_report(umbrella)["posts"]["total"] == 100
 
 
-def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path: Path) -> None:
+def test_supporters_joined_confirmed_and_verified(campaigns: list[str], tmp_path: Path) -> None:
     campaign = Campaign.objects.get(slug=CHILD)
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     fold_all()
@@ -154,7 +154,7 @@ def test_supporters_joined_confirmed_and_verified(examples: list[str], tmp_path:
     assert sum(day["joins"] for day in report["timeline"]) == 3
 
 
-def test_the_dashboard_reads_counters_and_extras(examples: list[str], tmp_path: Path) -> None:
+def test_the_dashboard_reads_counters_and_extras(campaigns: list[str], tmp_path: Path) -> None:
     campaign = Campaign.objects.get(slug=CHILD)
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     fold_all()
@@ -165,7 +165,7 @@ def test_the_dashboard_reads_counters_and_extras(examples: list[str], tmp_path: 
     assert dashboard["authors"]["unique"] == full["authors"]["unique"]
 
 
-def test_the_report_command_writes_each_format(examples: list[str], tmp_path: Path) -> None:
+def test_the_report_command_writes_each_format(campaigns: list[str], tmp_path: Path) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     out = StringIO()
     call_command("report", CHILD, "--format", "json", stdout=out)
@@ -194,7 +194,7 @@ def test_the_report_command_writes_each_format(examples: list[str], tmp_path: Pa
     assert "<html" in target.read_text()
 
 
-def test_the_worker_folds_and_rebuilds_what_changed(examples: list[str], tmp_path: Path) -> None:
+def test_the_worker_folds_and_rebuilds_what_changed(campaigns: list[str], tmp_path: Path) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     campaign = Campaign.objects.get(slug=CHILD)
     assert counters_from_figures(campaign.pk) == {}
@@ -210,7 +210,7 @@ def test_the_worker_folds_and_rebuilds_what_changed(examples: list[str], tmp_pat
     assert "reports rebuilt" not in again.getvalue()
 
 
-def test_authenticity_figures_on_a_hand_built_dataset(examples: list[str], tmp_path: Path) -> None:
+def test_authenticity_figures_on_a_hand_built_dataset(campaigns: list[str], tmp_path: Path) -> None:
     """A bot-like author, three copies of a spam text, template use, and a burst of new
     accounts: each lands in its figure, and the headline is given without them too."""
     variant = "Recognize the Khojaly tragedy and help reconciliation #Khojaly"
@@ -254,7 +254,7 @@ def test_authenticity_figures_on_a_hand_built_dataset(examples: list[str], tmp_p
     assert report["headline"]["without_flagged"]["authors"] == report["authors"]["unique"] - 1
 
 
-def test_figures_of_a_recorded_x_page_match_the_page_itself(examples: list[str]) -> None:
+def test_figures_of_a_recorded_x_page_match_the_page_itself(campaigns: list[str]) -> None:
     """The recorded brexit.jsonl page, counted by hand from its JSON, against the report."""
     page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
     tweets = page["data"]

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def collected(examples: list[str], tmp_path: Path) -> Campaign:
+def collected(campaigns: list[str], tmp_path: Path) -> Campaign:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     fold_all()
     campaign = Campaign.objects.get(slug=CHILD)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collected(examples: list[str], tmp_path: Path) -> Campaign:
+def collected(campaigns: list[str], tmp_path: Path) -> Campaign:
     hostile = (
         '"https://x.com/eve/status/9",eve,"=HYPERLINK(""http://evil"") #Khojaly",'
         "2026-02-25T10:00:00Z,en,0,0,0,0,"

@@ -13,7 +13,7 @@ from django.test import override_settings
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.models import CampaignCounts, Supporter
-from tests.supporters.conftest import JOIN
+from tests.supporters.fakes import JOIN
 
 JOINS = 200
 THREADS = 24

@@ -13,7 +13,7 @@ from hashrally.core import pagecache
 from hashrally.supporters import counts
 from hashrally.supporters.actions import do_erase
 from hashrally.supporters.models import CampaignCounts, Supporter
-from tests.supporters.conftest import SLUG, join
+from tests.supporters.fakes import SLUG, join
 
 pytestmark = pytest.mark.django_db
 PAGE = f"/c/{SLUG}/"

@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.models import MailJob, ProofOfPost, Supporter, SupporterHandle
-from tests.supporters.conftest import JOIN, SLUG, join, solve
+from tests.supporters.fakes import JOIN, SLUG, join, solve
 
 pytestmark = pytest.mark.django_db
 

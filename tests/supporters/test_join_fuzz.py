@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hashrally.campaigns.models import Campaign
-from tests.supporters.conftest import JOIN
+from tests.supporters.fakes import JOIN
 
 # Rate limits would answer 429 after a few tries; here the form itself is under test.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limit")]

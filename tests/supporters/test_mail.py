@@ -17,8 +17,8 @@ from django.utils import timezone
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.mail import send_due_mail
 from hashrally.supporters.models import MailJob, Supporter
-from tests.conftest import free_port
-from tests.supporters.conftest import SLUG, join
+from tests.fakes import free_port
+from tests.supporters.fakes import SLUG, join
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.supporters import crypto
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.models import Supporter, SupporterHandle
-from tests.supporters.conftest import join
+from tests.supporters.fakes import join
 
 pytestmark = pytest.mark.django_db
 

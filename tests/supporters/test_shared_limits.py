@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port, subprocess_database_url
-from tests.supporters.conftest import JOIN
+from tests.fakes import ROOT, free_port, subprocess_database_url
+from tests.supporters.fakes import JOIN
 
 REDIS_URL = os.environ.get("HASHRALLY_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def server(transactional_db: None, examples: list[str], tmp_path: Path) -> Iterator[str]:
+def server(transactional_db: None, campaigns: list[str], tmp_path: Path) -> Iterator[str]:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
