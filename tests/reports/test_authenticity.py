@@ -51,7 +51,7 @@ def signals(**changes: object) -> AuthorSignals:
 # --- bot_like ----------------------------------------------------------------------------------
 
 
-def test_an_ordinary_supporter_fires_nothing() -> None:
+def test_it_flags_nothing_in_an_ordinary_supporter() -> None:
     assert bot_like(PERSON) == (False, [])
 
 
@@ -65,7 +65,7 @@ def test_an_ordinary_supporter_fires_nothing() -> None:
         ({"first_post_at": None}, False),
     ],
 )
-def test_new_account(changes: dict[str, object], fires: bool) -> None:
+def test_it_flags_a_new_account(changes: dict[str, object], fires: bool) -> None:
     assert ("new_account" in bot_like(signals(**changes))[1]) is fires
 
 
@@ -82,7 +82,7 @@ def test_new_account(changes: dict[str, object], fires: bool) -> None:
         (50, 0.01, False),
     ],
 )
-def test_high_rate(posts: int, days: float, fires: bool) -> None:
+def test_it_flags_a_high_posting_rate(posts: int, days: float, fires: bool) -> None:
     reasons = bot_like(signals(posts_in_campaign=posts, active_days=days))[1]
     assert ("high_rate" in reasons) is fires
 
@@ -97,7 +97,7 @@ def test_high_rate(posts: int, days: float, fires: bool) -> None:
         ({"description": "Teacher", "has_default_profile": True, "name": ""}, False),
     ],
 )
-def test_empty_profile(changes: dict[str, object], fires: bool) -> None:
+def test_it_flags_an_empty_profile(changes: dict[str, object], fires: bool) -> None:
     assert ("empty_profile" in bot_like(signals(**changes))[1]) is fires
 
 
@@ -111,17 +111,19 @@ def test_empty_profile(changes: dict[str, object], fires: bool) -> None:
         (10, None, False),
     ],
 )
-def test_follow_ratio(followers: int | None, following: int | None, fires: bool) -> None:
+def test_it_flags_a_low_follower_ratio(
+    followers: int | None, following: int | None, fires: bool
+) -> None:
     reasons = bot_like(signals(followers=followers, following=following))[1]
     assert ("follow_ratio" in reasons) is fires
 
 
 @pytest.mark.parametrize(("label", "fires"), [(True, True), (False, False), (None, False)])
-def test_network_label(label: bool | None, fires: bool) -> None:
+def test_it_flags_the_networks_own_bot_label(label: bool | None, fires: bool) -> None:
     assert bot_like(signals(bot_label=label)) == (fires, ["network_label"] if fires else [])
 
 
-def test_one_signal_is_not_enough_two_are() -> None:
+def test_it_needs_two_signals_not_one() -> None:
     new = {"created_at": T0 - timedelta(days=3)}
     empty = {"description": "", "has_default_profile": True}
     assert bot_like(signals(**new)) == (False, ["new_account"])
@@ -136,7 +138,7 @@ def test_one_signal_is_not_enough_two_are() -> None:
     )
 
 
-def test_missing_data_never_fires() -> None:
+def test_it_never_flags_missing_data() -> None:
     unknown = AuthorSignals(
         network="mastodon",
         author_id="2",
@@ -166,13 +168,13 @@ COPIED = (
 )
 
 
-def test_normalise() -> None:
+def test_it_normalises_texts_before_comparing() -> None:
     text = "Free @gov the #Press!! Now: https://x.co/a  www.example.org/b @user@mastodon.social"
     assert normalise(text) == "free the press now"
     assert normalise("ＦＲＥＥ   the\nPRESS") == "free the press"
 
 
-def test_signatures_are_datasketch_minhashes() -> None:
+def test_it_signs_texts_with_datasketch_minhashes() -> None:
     texts = [TEMPLATE, COPIED, "two words", "one"]
     docs = [_shingles(normalise(t)) for t in texts]
     signed = _Signer().sign(docs)
@@ -182,7 +184,7 @@ def test_signatures_are_datasketch_minhashes() -> None:
         assert np.array_equal(expected.hashvalues, row)
 
 
-def test_template_use_with_small_edits_is_template_not_suspect() -> None:
+def test_it_counts_template_use_with_small_edits_as_template_not_suspect() -> None:
     posts = [
         ("t1", TEMPLATE),
         ("t2", TEMPLATE.replace("@target", "@minister")),
@@ -196,7 +198,7 @@ def test_template_use_with_small_edits_is_template_not_suspect() -> None:
     assert result.suspect_posts == set()
 
 
-def test_near_identical_texts_that_are_not_templates_are_one_suspect_cluster() -> None:
+def test_it_puts_near_identical_texts_that_are_not_templates_in_one_suspect_cluster() -> None:
     posts = [
         ("a", COPIED),
         ("b", "@someone " + COPIED + "!! https://t.co/xyz"),  # the same once normalised
@@ -210,7 +212,7 @@ def test_near_identical_texts_that_are_not_templates_are_one_suspect_cluster() -
     assert result.template_posts == set()
 
 
-def test_unrelated_texts_give_nothing() -> None:
+def test_it_finds_nothing_in_unrelated_texts() -> None:
     posts = [
         ("1", "The weather in Baku is windy again today, as it is most days"),
         ("2", "Free the press! Journalists are not criminals #FreeThePress"),
@@ -225,7 +227,7 @@ def test_unrelated_texts_give_nothing() -> None:
     assert result.suspect_clusters == []
 
 
-def test_exact_duplicates_are_grouped() -> None:
+def test_it_groups_exact_duplicates() -> None:
     posts = [
         ("x1", "Vote NO on the new media law"),
         ("x2", "vote no on the new media law!!! https://t.co/1"),
@@ -238,7 +240,7 @@ def test_exact_duplicates_are_grouped() -> None:
     assert result.suspect_clusters == [["x1", "x2", "x3"]]
 
 
-def test_clusters_are_ordered_biggest_first() -> None:
+def test_it_orders_clusters_biggest_first() -> None:
     other = "Stop the dam on the river, the valley and its villages will be flooded for ever"
     posts = [(f"small{i}", COPIED) for i in range(3)] + [(f"big{i}", other) for i in range(5)]
     result = clusters(posts, [])
@@ -246,7 +248,7 @@ def test_clusters_are_ordered_biggest_first() -> None:
     assert result.suspect_clusters[0][0] == "big0"
 
 
-def test_threshold_is_used() -> None:
+def test_it_uses_the_similarity_threshold() -> None:
     base = "one two three four five six seven eight nine ten eleven twelve"
     variant = "one two three four five six seven EIGHT_X nine ten eleven twelve"
     posts = [("a", base), ("b", base), ("c", variant)]
@@ -274,7 +276,7 @@ def _as_json(posts: list[tuple[str, str]]) -> str:
     )
 
 
-def test_clusters_are_deterministic_across_processes() -> None:
+def test_it_clusters_alike_in_every_process() -> None:
     here = _as_json(_deterministic_input())
     assert _as_json(_deterministic_input()) == here
     # Another interpreter with another string hash seed gives the same answer.
@@ -297,25 +299,25 @@ def _posts(start: datetime, n: int, every: timedelta, new: bool) -> list[tuple[d
     return [(start + i * every, new) for i in range(n)]
 
 
-def test_many_posts_from_new_accounts_in_minutes_are_a_burst() -> None:
+def test_it_finds_a_burst_in_many_posts_from_new_accounts_in_minutes() -> None:
     events = _posts(T0, 25, timedelta(seconds=12), new=True)  # 25 posts in under 5 minutes
     assert bursts(events) == [
         Burst(start=T0, end=T0 + 24 * timedelta(seconds=12), posts=25, new_account_posts=25)
     ]
 
 
-def test_the_same_from_old_accounts_is_not() -> None:
+def test_it_finds_no_burst_in_the_same_from_old_accounts() -> None:
     assert bursts(_posts(T0, 25, timedelta(seconds=12), new=False)) == []
 
 
-def test_share_of_new_accounts_and_count_thresholds() -> None:
+def test_it_uses_the_new_account_share_and_count_thresholds() -> None:
     half = [(T0 + timedelta(seconds=i), i % 2 == 0) for i in range(20)]
     assert [b.new_account_posts for b in bursts(half)] == [10]
     assert bursts(half, min_new_share=0.6) == []
     assert bursts(half[:19]) == []  # 19 posts, 10 new: enough share, too few posts
 
 
-def test_overlapping_windows_are_merged_and_input_may_be_unsorted() -> None:
+def test_it_merges_overlapping_windows_of_unsorted_input() -> None:
     first = _posts(T0, 25, timedelta(seconds=10), new=True)  # 12:00 to 12:04
     second = _posts(T0 + timedelta(minutes=8), 25, timedelta(seconds=10), new=True)  # 12:08-12:12
     later = _posts(T0 + timedelta(hours=2), 30, timedelta(seconds=5), new=True)
@@ -337,11 +339,11 @@ def test_overlapping_windows_are_merged_and_input_may_be_unsorted() -> None:
     ]
 
 
-def test_window_length_is_used() -> None:
+def test_it_uses_the_window_length() -> None:
     spread = _posts(T0, 20, timedelta(minutes=1), new=True)  # 20 posts over 19 minutes
     assert bursts(spread) == []
     assert len(bursts(spread, window_minutes=20)) == 1
 
 
-def test_no_events_no_bursts() -> None:
+def test_it_finds_no_bursts_without_events() -> None:
     assert bursts([]) == []

@@ -69,7 +69,7 @@ from hashrally.reports.geo import LANGUAGE_COUNTRIES, estimate, from_language, p
         ("Los Angeles, CA", "US"),
     ],
 )
-def test_place_finds_the_country(location: str, country: str) -> None:
+def test_it_finds_the_country_a_location_names(location: str, country: str) -> None:
     assert place(location) == country
 
 
@@ -103,16 +103,16 @@ def test_place_finds_the_country(location: str, country: str) -> None:
         "🇹🇷🇦🇿",
     ],
 )
-def test_place_answers_none_rather_than_guess(location: str) -> None:
+def test_it_answers_none_rather_than_guess_from_a_location(location: str) -> None:
     assert place(location) is None
 
 
-def test_place_prefers_the_country_named_over_a_city_elsewhere() -> None:
+def test_it_prefers_the_country_named_over_a_city_elsewhere() -> None:
     # A country name is what the author chose to say; the city may be a namesake or a move.
     assert place("Istanbul, Azerbaijan") == "AZ"
 
 
-def test_city_names_inside_a_long_sentence_do_not_count() -> None:
+def test_it_ignores_city_names_inside_a_long_sentence() -> None:
     assert place("Proud dad living in Baku") == "AZ"
     assert place("dreaming of a quiet life far away from the noise of Baku") is None
     assert place("dreaming of a quiet life far away from the noise, Azerbaijan") == "AZ"
@@ -148,11 +148,13 @@ def test_city_names_inside_a_long_sentence_do_not_count() -> None:
         ("", None),
     ],
 )
-def test_from_language(language: str, country: str | None) -> None:
+def test_it_places_only_languages_spoken_mainly_in_one_country(
+    language: str, country: str | None
+) -> None:
     assert from_language(language) == country
 
 
-def test_language_table_points_to_real_codes() -> None:
+def test_it_points_languages_to_real_country_codes() -> None:
     from django_countries.data import COUNTRIES
 
     assert set(LANGUAGE_COUNTRIES.values()) <= set(COUNTRIES)
@@ -169,7 +171,7 @@ def test_language_table_points_to_real_codes() -> None:
         ("", "", (None, "")),
     ],
 )
-def test_estimate_tries_the_location_then_the_language(
+def test_it_estimates_from_the_location_then_the_language(
     location: str, language: str, expected: tuple[str | None, str]
 ) -> None:
     assert estimate(location, language) == expected
