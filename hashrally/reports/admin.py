@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from hashrally.campaigns.access import campaigns_of
 from hashrally.reports.models import ResultsSettings
-from hashrally.reports.render import SECTIONS
+from hashrally.reports.presentation import SECTIONS
 
 
 class ResultsSettingsForm(forms.ModelForm):

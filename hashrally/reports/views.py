@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET
 from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import PostMatch
-from hashrally.reports import exports
-from hashrally.reports import render as rendering
+from hashrally.reports import documents, exports
 from hashrally.reports.assemble import dashboard_report
 from hashrally.reports.models import ResultsSettings
+from hashrally.reports.presentation import report_context
 
 
 def organisers_only(
@@ -52,7 +52,7 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             # Only while the worker folds new posts in: an index of pending matches answers.
             "pending": PostMatch.objects.filter(campaign=campaign, pending=True).count(),
             "built_at": built[:16].replace("T", " ") if built else None,
-            **rendering.report_context(report),
+            **report_context(report),
         },
     )
     response["Cache-Control"] = "private, no-store"
@@ -74,7 +74,7 @@ def report_json(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 def report_pdf(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     slug = campaign.slug
     response = HttpResponse(
-        rendering.pdf_report(dashboard_report(campaign)), content_type="application/pdf"
+        documents.pdf_report(dashboard_report(campaign)), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'attachment; filename="{slug}-report.pdf"'
     return response
@@ -107,5 +107,5 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "reports/results.html",
-        {"campaign": campaign, **rendering.report_context(report, published=chosen.sections)},
+        {"campaign": campaign, **report_context(report, published=chosen.sections)},
     )

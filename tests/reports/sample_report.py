@@ -9,7 +9,8 @@ targets are the example campaign's. ``sample_report()`` returns a fresh deep cop
 from __future__ import annotations
 
 import copy
-from typing import Any
+
+from hashrally.reports.types import Report
 
 # Figures tests look for, in the formats a page shows them in English.
 HEADLINE_POSTS = 1234
@@ -19,7 +20,7 @@ AZERBAIJANI_WORD = "Xocalı"
 ARABIC_WORD = "العدالة"
 RUSSIAN_WORD = "Ходжалы"
 
-SAMPLE_REPORT: dict[str, Any] = {
+SAMPLE_REPORT: Report = {
     "campaign": {
         "slug": "recognize-to-reconcile",
         "title": "Khojaly: RecognizeToReconcile",
@@ -88,11 +89,14 @@ SAMPLE_REPORT: dict[str, Any] = {
     },
     "authors": {
         "unique": 687,
+        "by_network": {"x": 560, "mastodon": 70, "bluesky": 57},
         "potential_reach": 2345678,
         "potential_impressions": 4567890,
         "views": 98765,
+        "posts_with_views": 640,
         "countries": {
             "by_country": {"AZ": 301, "TR": 88, "PK": 40, "DE": 21, "RU": 18, "EG": 15},
+            "by_method": {"location": 350, "language": 133},
             "unplaced": 204,
             "unplaced_share": 0.297,
             "method": "estimate",
@@ -195,6 +199,7 @@ SAMPLE_REPORT: dict[str, Any] = {
     "authenticity": {
         "bot_like_authors": 23,
         "bot_like_posts": 87,
+        "bot_like_reasons": {"high_rate": 19, "empty_profile": 17, "network_label": 2},
         "template_posts": 214,
         "suspect_cluster_posts": 45,
         "suspect_clusters": [
@@ -229,6 +234,6 @@ SAMPLE_REPORT: dict[str, Any] = {
 }
 
 
-def sample_report() -> dict[str, Any]:
+def sample_report() -> Report:
     """A fresh copy of ``SAMPLE_REPORT`` that a test may change."""
     return copy.deepcopy(SAMPLE_REPORT)

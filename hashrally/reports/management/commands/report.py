@@ -72,10 +72,12 @@ class Command(BaseCommand):
             writer.writerows([exports.safe(k), exports.safe(v)] for k, v in flatten(report))
             data = buffer.getvalue().encode()
         else:
-            from hashrally.reports import render
+            from hashrally.reports import documents
 
             data = (
-                render.html_report(report).encode() if fmt == "html" else render.pdf_report(report)
+                documents.html_report(report).encode()
+                if fmt == "html"
+                else documents.pdf_report(report)
             )
         if output:
             Path(output).write_bytes(data)
