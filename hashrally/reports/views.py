@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET
 from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import PostMatch
-from hashrally.reports import documents, exports
+from hashrally.reports import formats
 from hashrally.reports.assemble import dashboard_report
 from hashrally.reports.models import ResultsSettings
 from hashrally.reports.presentation import report_context
@@ -59,42 +58,36 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     return response
 
 
+def _report_file(campaign: Campaign, file: formats.ReportFormat) -> HttpResponse:
+    response = HttpResponse(file.write(dashboard_report(campaign)), content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename(campaign.slug)}"'
+    return response
+
+
 @organisers_only
 def report_json(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    slug = campaign.slug
-    response = HttpResponse(
-        json.dumps(dashboard_report(campaign), ensure_ascii=False, indent=1),
-        content_type="application/json",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{slug}-report.json"'
-    return response
+    return _report_file(campaign, formats.JSON)
 
 
 @organisers_only
 def report_pdf(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    slug = campaign.slug
-    response = HttpResponse(
-        documents.pdf_report(dashboard_report(campaign)), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{slug}-report.pdf"'
-    return response
+    return _report_file(campaign, formats.PDF)
 
 
-def _csv(campaign: Campaign, what: str) -> HttpResponseBase:
-    rows = exports.posts_csv(campaign.pk) if what == "posts" else exports.authors_csv(campaign.pk)
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{what}.csv"'
+def _rows_file(campaign: Campaign, export: formats.RowsExport) -> HttpResponseBase:
+    response = StreamingHttpResponse(export.lines(campaign.pk), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(campaign.slug)}"'
     return response
 
 
 @organisers_only
 def posts_csv(request: HttpRequest, campaign: Campaign) -> HttpResponseBase:
-    return _csv(campaign, "posts")
+    return _rows_file(campaign, formats.POSTS)
 
 
 @organisers_only
 def authors_csv(request: HttpRequest, campaign: Campaign) -> HttpResponseBase:
-    return _csv(campaign, "authors")
+    return _rows_file(campaign, formats.AUTHORS)
 
 
 @require_GET

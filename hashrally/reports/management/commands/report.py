@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 import time
 from pathlib import Path
@@ -11,22 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hashrally.campaigns.models import Campaign
-from hashrally.reports import exports
 from hashrally.reports.assemble import full_report
+from hashrally.reports.formats import REPORT_FORMATS
 from hashrally.supporters.verification import do_verify_supporters
-
-FORMATS = ("json", "csv", "html", "pdf")
-
-
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """The report as (figure, value) rows: nested keys joined with dots, list items numbered."""
-    if isinstance(value, dict):
-        return [
-            row for k, v in value.items() for row in flatten(v, f"{prefix}.{k}" if prefix else k)
-        ]
-    if isinstance(value, list):
-        return [row for i, v in enumerate(value) for row in flatten(v, f"{prefix}.{i}")]
-    return [(prefix, "" if value is None else str(value))]
 
 
 class Command(BaseCommand):
@@ -34,16 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")
-        parser.add_argument("--format", choices=FORMATS, default="json")
+        parser.add_argument("--format", choices=list(REPORT_FORMATS), default="json")
         parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
 
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = Campaign.objects.filter(slug=options["slug"]).first()
         if campaign is None:
             raise CommandError(f"no campaign with slug {options['slug']!r}")
-        fmt = options["format"]
+        fmt = REPORT_FORMATS[options["format"]]
         output = options.get("output")
-        if fmt == "pdf" and not output:
+        if fmt.name == "pdf" and not output:
             raise CommandError("--format pdf needs -o FILE (a PDF is not for a terminal)")
         started = time.monotonic()
 
@@ -60,25 +44,9 @@ class Command(BaseCommand):
         sys.stderr.write(
             f"report {campaign.slug}: {report['posts']['total']} posts, "
             f"{report['authors']['unique']} authors, {report['supporters']['joined']} joined; "
-            f"writing {fmt}\n"
+            f"writing {fmt.name}\n"
         )
-        data: bytes
-        if fmt == "json":
-            data = (json.dumps(report, ensure_ascii=False, indent=1) + "\n").encode()
-        elif fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["figure", "value"])
-            writer.writerows([exports.safe(k), exports.safe(v)] for k, v in flatten(report))
-            data = buffer.getvalue().encode()
-        else:
-            from hashrally.reports import documents
-
-            data = (
-                documents.html_report(report).encode()
-                if fmt == "html"
-                else documents.pdf_report(report)
-            )
+        data = fmt.write(report)
         if output:
             Path(output).write_bytes(data)
             sys.stderr.write(f"report {campaign.slug}: wrote {output}\n")
