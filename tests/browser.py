@@ -1,5 +1,5 @@
 """Debian's Chromium driven by Playwright, for every browser test: one browser per session,
-and tabs that may reach only the test server."""
+tabs that may reach only the test server, and a check of the contrast of every text."""
 
 from __future__ import annotations
 
@@ -13,6 +13,35 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 COMPOSERS = {"x.com", "bsky.app"}
+
+
+# WCAG 2 contrast of every visible text against the first opaque background behind it.
+LOW_CONTRAST_JS = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < 4.5) low.push(`${el.tagName} ${ratio.toFixed(2)} ${text}`);
+  }
+  return low;
+}
+"""
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from hashrally.core import pagecache
-from tests.browser import Visit
+from tests.browser import LOW_CONTRAST_JS, Visit
 from tests.fakes import ROOT
 
 pytestmark = pytest.mark.browser
@@ -66,37 +66,8 @@ def test_it_switches_languages_and_shares_a_personal_text(
     bluesky_text = text_param(bluesky_url)
     assert bluesky_text.startswith(sentence + "\n\n")
     assert "#Khojaly" in bluesky_text
-    # The targets have no Bluesky account in the example: they are named, not @-mentioned.
+    # The targets have no Bluesky account in the test campaign: they are named, not @-mentioned.
     assert "@NikolPashinyan" not in bluesky_text
-
-
-# WCAG 2 contrast of every visible text against the first opaque background behind it.
-LOW_CONTRAST_JS = """
-() => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (el) => {
-    for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length === 3 || c[3] === 1) return c;
-    }
-    return [255, 255, 255];
-  };
-  const low = [];
-  for (const el of document.querySelectorAll("body *")) {
-    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!own || !el.getClientRects().length) continue;
-    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const text = el.textContent.trim().slice(0, 30);
-    if (ratio < 4.5) low.push(`${el.tagName} ${ratio.toFixed(2)} ${text}`);
-  }
-  return low;
-}
-"""
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])

@@ -39,7 +39,7 @@ def test_it_reads_a_campaign_and_its_umbrella() -> None:
         {"x": "NikolPashinyan"},
         {"x": "atatoyan"},
     ]
-    assert set(child.texts) == {"en", "az", "ru"}
+    assert set(child.texts) == {"en", "az", "tr", "ru"}
     for language, text in child.texts.items():
         assert len(text.variants) >= 3
         assert len(text.steps) == 2

@@ -15,7 +15,6 @@ from django.core.management import call_command
 
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import Author
-from hashrally.reports import fold
 from hashrally.reports.assemble import dashboard_report, full_report
 from hashrally.reports.counters import counters_from_figures, counters_from_rows
 from hashrally.reports.extras import refresh_extras
@@ -23,41 +22,15 @@ from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.verification import do_verify_supporters
 from tests.fakes import ROOT
+from tests.reports.fakes import CHILD, HAND_BUILT, UMBRELLA, csv_file, fold_all, run_import
 
 pytestmark = pytest.mark.django_db
 FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
-CHILD, UMBRELLA = "recognize-to-reconcile", "justice-for-khojaly"
 
 
-def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, int]:
-    out = StringIO()
-    call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
-    return json.loads(out.getvalue())
-
-
-def fold_all() -> None:
-    while fold.fold_everything(budget_seconds=60):
-        pass
-
-
-def csv_file(tmp_path: Path, rows: list[str], name: str = "posts.csv") -> Path:
-    path = tmp_path / name
-    header = "url,author,text,created,language,likes,reposts,replies,quotes,views\n"
-    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
-HAND_BUILT = [
-    # url, author, text, created, language, likes, reposts, replies, quotes, views
-    "https://x.com/ayla/status/1,ayla,Recognize #Khojaly @NikolPashinyan,"
-    "2026-02-24T10:05:00Z,en,5,2,1,0,100",
-    "https://x.com/ayla/status/2,ayla,Again #Khojaly #Peace,2026-02-24T11:10:00Z,en,1,0,0,0,",
-    "https://x.com/orhan/status/3,orhan,Xocalı #Khojaly,2026-02-25T09:00:00Z,az,0,3,0,1,",
-    "https://mastodon.social/@li/4,li@mastodon.social,Tag #Khojaly,2026-02-25T09:30:00Z,,2,0,0,0,",
-]
-
-
-def test_every_figure_on_a_hand_built_dataset(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_computes_every_figure_on_a_hand_built_dataset(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     # A CSV names authors only: their profiles come from the networks.
     Author.objects.create(
@@ -87,7 +60,7 @@ def test_every_figure_on_a_hand_built_dataset(campaigns: list[str], tmp_path: Pa
     assert len(report["dataset_sha256"]) == 64
 
 
-def test_the_fold_counts_what_a_rebuild_counts(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_folds_into_counters_what_a_rebuild_counts(campaigns: list[str], tmp_path: Path) -> None:
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
     run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
@@ -111,7 +84,7 @@ def test_the_fold_counts_what_a_rebuild_counts(campaigns: list[str], tmp_path: P
     assert counters_from_figures(campaign.pk) == counters_from_rows(campaign.pk)
 
 
-def test_an_umbrella_counts_a_post_from_two_children_once(
+def test_it_counts_a_post_from_two_children_once_for_their_umbrella(
     campaigns: list[str], tmp_path: Path
 ) -> None:
     child = Campaign.objects.get(slug=CHILD)
@@ -125,7 +98,9 @@ def test_an_umbrella_counts_a_post_from_two_children_once(
     assert full_report(umbrella)["posts"]["total"] == 100
 
 
-def test_supporters_joined_confirmed_and_verified(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_counts_supporters_joined_confirmed_and_verified(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     campaign = Campaign.objects.get(slug=CHILD)
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     fold_all()
@@ -154,7 +129,9 @@ def test_supporters_joined_confirmed_and_verified(campaigns: list[str], tmp_path
     assert sum(day["joins"] for day in report["timeline"]) == 3
 
 
-def test_the_dashboard_reads_counters_and_extras(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_builds_the_dashboard_from_counters_and_extras(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     campaign = Campaign.objects.get(slug=CHILD)
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     fold_all()
@@ -165,7 +142,9 @@ def test_the_dashboard_reads_counters_and_extras(campaigns: list[str], tmp_path:
     assert dashboard["authors"]["unique"] == full["authors"]["unique"]
 
 
-def test_the_report_command_writes_each_format(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_writes_each_format_with_the_report_command(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     out = StringIO()
     call_command("report", CHILD, "--format", "json", stdout=out)
@@ -194,7 +173,9 @@ def test_the_report_command_writes_each_format(campaigns: list[str], tmp_path: P
     assert "<html" in target.read_text()
 
 
-def test_the_worker_folds_and_rebuilds_what_changed(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_folds_and_rebuilds_what_changed_in_the_worker(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
     campaign = Campaign.objects.get(slug=CHILD)
     assert counters_from_figures(campaign.pk) == {}
@@ -210,7 +191,9 @@ def test_the_worker_folds_and_rebuilds_what_changed(campaigns: list[str], tmp_pa
     assert "reports rebuilt" not in again.getvalue()
 
 
-def test_authenticity_figures_on_a_hand_built_dataset(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_computes_authenticity_figures_on_a_hand_built_dataset(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     """A bot-like author, three copies of a spam text, template use, and a burst of new
     accounts: each lands in its figure, and the headline is given without them too."""
     variant = "Recognize the Khojaly tragedy and help reconciliation #Khojaly"
@@ -254,7 +237,9 @@ def test_authenticity_figures_on_a_hand_built_dataset(campaigns: list[str], tmp_
     assert report["headline"]["without_flagged"]["authors"] == report["authors"]["unique"] - 1
 
 
-def test_figures_of_a_recorded_x_page_match_the_page_itself(campaigns: list[str]) -> None:
+def test_it_matches_the_figures_of_a_recorded_x_page_to_the_page_itself(
+    campaigns: list[str],
+) -> None:
     """The recorded brexit.jsonl page, counted by hand from its JSON, against the report."""
     page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
     tweets = page["data"]

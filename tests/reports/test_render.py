@@ -17,7 +17,7 @@ from hashrally.reports import presentation
 from hashrally.reports.documents import html_report, pdf_report
 from hashrally.reports.presentation import SECTIONS, report_context, report_view
 from hashrally.reports.types import HeadlineFigures, Report
-from tests.reports.sample_report import (
+from tests.reports.fakes import (
     ARABIC_WORD,
     AZERBAIJANI_WORD,
     HEADLINE_POSTS_TEXT,

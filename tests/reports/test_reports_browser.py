@@ -12,9 +12,8 @@ from django.test import Client
 from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
-from tests.browser import Visit
-from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
-from tests.test_browser import LOW_CONTRAST_JS
+from tests.browser import LOW_CONTRAST_JS, Visit
+from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all, run_import
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +45,7 @@ def logged_in(visit: Visit, live_server: object) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_the_dashboard_draws_its_charts_and_tables(
+def test_it_draws_the_dashboards_charts_and_tables(
     visit: Visit, live_server: object, collected: Campaign, language: str
 ) -> None:
     logged_in(visit, live_server)
@@ -66,7 +65,7 @@ def test_the_dashboard_draws_its_charts_and_tables(
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
 
 
-def test_the_results_page_shows_the_published_sections(
+def test_it_shows_the_published_sections_on_the_results_page(
     visit: Visit, live_server: object, collected: Campaign
 ) -> None:
     ResultsSettings.objects.create(campaign=collected, sections=["posts", "timeline", "languages"])

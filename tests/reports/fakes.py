@@ -1,15 +1,23 @@
-"""A realistic report dict for tests: the example campaign a week after launch.
+"""What reports' tests share: a realistic report dict, and a small hand-built dataset to import
+into the test campaigns.
 
-The figures are made up but consistent with each other (posts by kind, network and language add
-up to the total; supporters by country add up to the totals; the timeline adds up to the posts and
-joins), so tests of any part of the reports can rely on them. Authors are fictional accounts; the
-targets are the example campaign's. ``sample_report()`` returns a fresh deep copy to change.
+The report is the test campaign a week after launch. Its figures are made up but consistent
+with each other (posts by kind, network and language add up to the total; supporters by country
+add up to the totals; the timeline adds up to the posts and joins), so tests of any part of the
+reports can rely on them. Authors are fictional accounts; the targets are the test campaign's.
+``sample_report()`` returns a fresh deep copy to change.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from io import StringIO
+from pathlib import Path
 
+from django.core.management import call_command
+
+from hashrally.reports import fold
 from hashrally.reports.types import Report
 
 # Figures tests look for, in the formats a page shows them in English.
@@ -237,3 +245,36 @@ SAMPLE_REPORT: Report = {
 def sample_report() -> Report:
     """A fresh copy of ``SAMPLE_REPORT`` that a test may change."""
     return copy.deepcopy(SAMPLE_REPORT)
+
+
+# --- a hand-built dataset, imported and folded -----------------------------------------------
+
+CHILD, UMBRELLA = "recognize-to-reconcile", "justice-for-khojaly"
+
+
+def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, int]:
+    out = StringIO()
+    call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def fold_all() -> None:
+    while fold.fold_everything(budget_seconds=60):
+        pass
+
+
+def csv_file(tmp_path: Path, rows: list[str], name: str = "posts.csv") -> Path:
+    path = tmp_path / name
+    header = "url,author,text,created,language,likes,reposts,replies,quotes,views\n"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+HAND_BUILT = [
+    # url, author, text, created, language, likes, reposts, replies, quotes, views
+    "https://x.com/ayla/status/1,ayla,Recognize #Khojaly @NikolPashinyan,"
+    "2026-02-24T10:05:00Z,en,5,2,1,0,100",
+    "https://x.com/ayla/status/2,ayla,Again #Khojaly #Peace,2026-02-24T11:10:00Z,en,1,0,0,0,",
+    "https://x.com/orhan/status/3,orhan,Xocalı #Khojaly,2026-02-25T09:00:00Z,az,0,3,0,1,",
+    "https://mastodon.social/@li/4,li@mastodon.social,Tag #Khojaly,2026-02-25T09:30:00Z,,2,0,0,0,",
+]
