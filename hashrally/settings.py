@@ -148,7 +148,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Only organisers have sessions; supporters are remembered by a signed cookie of their own.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "hashrally.supporters.views.csrf_failure"
+CSRF_FAILURE_VIEW = "hashrally.site.views.csrf_failure"
 SESSION_COOKIE_SECURE = env_bool("HASHRALLY_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -174,7 +174,7 @@ else:
 
 # Per-IP limits on joining. A benchmark may switch them off explicitly (HASHRALLY_RATELIMIT=0).
 RATELIMIT_ENABLE = env_bool("HASHRALLY_RATELIMIT", True)
-RATELIMIT_VIEW = "hashrally.supporters.views.rate_limited"
+RATELIMIT_VIEW = "hashrally.site.views.rate_limited"
 HASHRALLY_JOIN_RATE = env_str("HASHRALLY_JOIN_RATE", "20/h")
 # Behind a reverse proxy, the client address is in a header the proxy sets.
 RATELIMIT_IP_META_KEY = env_str("HASHRALLY_CLIENT_IP_HEADER", "REMOTE_ADDR")

@@ -117,6 +117,19 @@ class JoinForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+class MyDataForm(forms.Form):
+    """Asking for the link to one's own data: Django's email rule, one message for any fault."""
+
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": _("Enter the email address you joined with."),
+            "invalid": _("Enter the email address you joined with."),
+            "max_length": _("Enter the email address you joined with."),
+        },
+    )
+
+
 class ProofForm(forms.Form):
     url = forms.URLField(label=_("Link to your post"), max_length=500, assume_scheme="https")
 

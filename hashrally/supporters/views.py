@@ -24,7 +24,7 @@ from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign, CampaignText
 from hashrally.core import pagecache
 from hashrally.supporters import actions, counts, crypto, display, links, pow
-from hashrally.supporters.forms import JoinForm, ProofForm, network_of_post
+from hashrally.supporters.forms import JoinForm, MyDataForm, ProofForm, network_of_post
 from hashrally.supporters.models import Supporter
 
 COOKIE_SALT = "hashrally.supporter"
@@ -56,29 +56,6 @@ def _text(campaign: Campaign, request: HttpRequest) -> CampaignText:
 def _client_ip(request: HttpRequest) -> str:
     value = request.META.get(settings.RATELIMIT_IP_META_KEY, "") or ""
     return str(value).split(",")[0].strip()
-
-
-def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(
-        request,
-        "supporters/problem.html",
-        {"message": _("Too many attempts from your network. Please wait a while and try again.")},
-        status=429,
-    )
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(
-        request,
-        "supporters/problem.html",
-        {
-            "message": _(
-                "Your form had expired or was sent from somewhere else. Please open the page "
-                "again and send it once more."
-            )
-        },
-        status=403,
-    )
 
 
 def _join_context(campaign: Campaign, form: JoinForm, request: HttpRequest) -> dict[str, object]:
@@ -173,7 +150,7 @@ def proof(request: HttpRequest, slug: str) -> HttpResponse:
     if supporter is None:
         return render(
             request,
-            "supporters/problem.html",
+            "problem.html",
             {"message": _("Join the campaign first; then you can add the link to your post.")},
             status=400,
         )
@@ -192,7 +169,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if supporter is None or supporter.campaign.slug != slug:
         return render(
             request,
-            "supporters/problem.html",
+            "problem.html",
             {"message": _("This confirmation link is not valid or has expired.")},
             status=400,
         )
@@ -288,12 +265,12 @@ def request_my_data(request: HttpRequest, slug: str) -> HttpResponse:
     sent = False
     error = ""
     if request.method == "POST":
-        email = request.POST.get("email", "").strip()
-        if "@" not in email or len(email) > 254:
-            error = _("Enter the email address you joined with.")
-        else:
-            actions.do_request_my_data(campaign, email)
+        form = MyDataForm(request.POST)
+        if form.is_valid():
+            actions.do_request_my_data(campaign, form.cleaned_data["email"])
             sent = True
+        else:
+            error = form.errors["email"][0]
     return render(
         request,
         "supporters/request_my_data.html",

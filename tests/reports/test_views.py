@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
-from hashrally.reports.models import ResultsSettings
+from hashrally.reports.models import ReportExtras, ResultsSettings
+from hashrally.reports.refresh import changed
 from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,25 @@ def test_organisers_choose_the_published_sections_in_the_admin(collected: Campai
     assert response.status_code == 302, response.content[:2000]
     assert ResultsSettings.objects.get(campaign=collected).sections == ["posts", "countries"]
     assert Client().get(f"/c/{CHILD}/results").status_code == 200
+
+def test_it_writes_nothing_on_a_dashboard_get_before_the_extras_are_built(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    run_import(csv_file(tmp_path, HAND_BUILT), "csv")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    changed([campaign.pk])  # the worker has seen new posts, not rebuilt the extras yet
+    client = organiser(campaign)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/c/{CHILD}/dashboard")
+        download = client.get(f"/c/{CHILD}/dashboard/report.json")
+    assert response.status_code == 200 and download.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert "are not computed yet" in response.content.decode()
+    assert json.loads(download.content)["built_at"] is None
+    assert ReportExtras.objects.get(campaign=campaign).built_at is None
