@@ -17,7 +17,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ReportExtras, ResultsSettings
 from hashrally.reports.refresh import changed
-from tests.reports.test_figures import CHILD, HAND_BUILT, csv_file, fold_all, run_import
+from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def organiser(campaign: Campaign | None) -> Client:
     return client
 
 
-def test_the_dashboard_needs_an_organiser_of_the_campaign(collected: Campaign) -> None:
+def test_it_shows_the_dashboard_only_to_an_organiser_of_the_campaign(collected: Campaign) -> None:
     response = Client().get(f"/c/{CHILD}/dashboard")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert organiser(None).get(f"/c/{CHILD}/dashboard").status_code == 404
@@ -52,7 +52,7 @@ def test_the_dashboard_needs_an_organiser_of_the_campaign(collected: Campaign) -
         assert Client().get(f"/c/{CHILD}/dashboard{path}").status_code == 302
 
 
-def test_the_dashboard_shows_the_figures_from_counters(collected: Campaign) -> None:
+def test_it_shows_the_figures_from_counters_on_the_dashboard(collected: Campaign) -> None:
     client = organiser(collected)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/c/{CHILD}/dashboard")
@@ -66,12 +66,12 @@ def test_the_dashboard_shows_the_figures_from_counters(collected: Campaign) -> N
     assert len(queries) < 25
 
 
-def test_the_json_download_has_the_reports_keys(collected: Campaign) -> None:
+def test_it_downloads_json_with_the_reports_keys(collected: Campaign) -> None:
     data = json.loads(organiser(collected).get(f"/c/{CHILD}/dashboard/report.json").content)
     assert data["posts"]["total"] == 5 and data["campaign"]["slug"] == CHILD
 
 
-def test_csv_exports_are_safe_in_a_spreadsheet(collected: Campaign) -> None:
+def test_it_exports_csv_that_is_safe_in_a_spreadsheet(collected: Campaign) -> None:
     client = organiser(collected)
     response = client.get(f"/c/{CHILD}/dashboard/posts.csv")
     content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -84,12 +84,12 @@ def test_csv_exports_are_safe_in_a_spreadsheet(collected: Campaign) -> None:
     assert b"estimated_country" in b"".join(authors.streaming_content)  # type: ignore[attr-defined]
 
 
-def test_the_pdf_download_is_a_pdf(collected: Campaign) -> None:
+def test_it_downloads_the_pdf_as_a_pdf(collected: Campaign) -> None:
     response = organiser(collected).get(f"/c/{CHILD}/dashboard/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
 
-def test_results_show_only_what_the_organisers_publish(collected: Campaign) -> None:
+def test_it_shows_only_what_the_organisers_publish_on_the_results_page(collected: Campaign) -> None:
     assert Client().get(f"/c/{CHILD}/results").status_code == 404
     ResultsSettings.objects.create(campaign=collected, sections=["posts", "timeline"])
     response = Client().get(f"/c/{CHILD}/results")
@@ -102,7 +102,7 @@ def test_results_show_only_what_the_organisers_publish(collected: Campaign) -> N
     assert Client().get("/c/draft-one/results").status_code == 404
 
 
-def test_organisers_choose_the_published_sections_in_the_admin(collected: Campaign) -> None:
+def test_it_lets_organisers_choose_the_published_sections_in_the_admin(collected: Campaign) -> None:
     client = organiser(collected)
     user = User.objects.get(username="org")
     # Django's model permissions as for every admin page, then only their campaigns.
@@ -122,6 +122,7 @@ def test_organisers_choose_the_published_sections_in_the_admin(collected: Campai
     assert response.status_code == 302, response.content[:2000]
     assert ResultsSettings.objects.get(campaign=collected).sections == ["posts", "countries"]
     assert Client().get(f"/c/{CHILD}/results").status_code == 200
+
 
 def test_it_writes_nothing_on_a_dashboard_get_before_the_extras_are_built(
     campaigns: list[str], tmp_path: Path
