@@ -83,7 +83,7 @@ def fill(environment: dict[str, str]) -> None:
         ).fetchone()
         assert campaign is not None
         run = conn.execute(
-            "INSERT INTO listening_collectionrun (campaign_id, source, key, status, since, "
+            "INSERT INTO listening_collectionrun (campaign_id, source, key, status, since, "  # noqa: S608 (numbers from this script)
             "until, pages, read, new, updated, duplicates, errors, checkpoint, stop_reason, "
             "started_at, finished_at) VALUES (%s, 'import:twarc2', 'bench', 'finished', NULL, "
             f"NULL, 1, {POSTS}, {POSTS}, 0, 0, 0, '{{}}', 'generated', now(), now()) "
@@ -93,7 +93,7 @@ def fill(environment: dict[str, str]) -> None:
         assert run is not None
         say(f"filling {AUTHORS:,} authors")
         conn.execute(
-            "INSERT INTO listening_author (network, author_id, handle, name, followers, "
+            "INSERT INTO listening_author (network, author_id, handle, name, followers, "  # noqa: S608 (numbers from this script)
             "following, posts_count, created_at, location, description, bot_label, seen_at) "
             "SELECT 'x', 'a' || i, 'user' || i, CASE WHEN i % 9 = 0 THEN '' ELSE 'Name ' || i "
             "END, (i::bigint * 7919) % 20000, (i::bigint * 104729) % 3000, i % 5000, "
@@ -106,7 +106,7 @@ def fill(environment: dict[str, str]) -> None:
         for start in range(0, POSTS, CHUNK):
             say(f"filling posts {start:,}-{start + CHUNK:,} of {POSTS:,}")
             conn.execute(
-                "INSERT INTO listening_post (network, post_id, url, author_id, author_handle, "
+                "INSERT INTO listening_post (network, post_id, url, author_id, author_handle, "  # noqa: S608 (numbers from this script)
                 "text, language, language_detected, created_at, kind, refers_to, likes, "
                 "reposts, replies, quotes, views, hashtags, mentions, links, first_run_id, "
                 "last_run_id, first_seen_at, updated_at) "
@@ -133,7 +133,7 @@ def fill(environment: dict[str, str]) -> None:
                 f"FROM generate_series({start + 1}, {min(start + CHUNK, POSTS)}) i) p"
             )
             conn.execute(
-                "INSERT INTO listening_postmatch (campaign_id, network, post_id, hashtags, "
+                "INSERT INTO listening_postmatch (campaign_id, network, post_id, hashtags, "  # noqa: S608 (numbers from this script)
                 f"targets, pending, tally) SELECT {campaign[0]}, 'x', "
                 "'1' || lpad(i::text, 17, '0'), "
                 "'[\"khojaly\"]'::jsonb, CASE WHEN i % 4 = 0 THEN '[\"nikolpashinyan\"]'::jsonb "
