@@ -270,7 +270,7 @@ def request_my_data(request: HttpRequest, slug: str) -> HttpResponse:
             actions.do_request_my_data(campaign, form.cleaned_data["email"])
             sent = True
         else:
-            error = form.errors["email"][0]
+            error = str(form.errors["email"][0])
     return render(
         request,
         "supporters/request_my_data.html",
