@@ -6,15 +6,16 @@ from collections.abc import Collection, Iterator
 
 from django.db import connection
 
+from hashrally.core import sql
 from hashrally.listening.models import Post, PostMatch
 
 
-def _matched_posts(campaign_id: int) -> str:
-    match = connection.ops.quote_name(PostMatch._meta.db_table)
-    post = connection.ops.quote_name(Post._meta.db_table)
+def matched_posts() -> str:
+    """The campaign's matches joined to their posts, as `m` and `p`: FROM this, then
+    `WHERE m.campaign_id = %s`."""
     return (
-        f"{match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id "
-        "WHERE m.campaign_id = %s"
+        f"{sql.table(PostMatch)} m JOIN {sql.table(Post)} p "
+        "ON p.network = m.network AND p.post_id = m.post_id"
     )
 
 
@@ -25,8 +26,8 @@ def authors_of(campaign_id: int, networks: Collection[str]) -> Iterator[tuple[st
     marks = ", ".join(["%s"] * len(networks))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT p.network, p.author_handle FROM {_matched_posts(campaign_id)} "  # noqa: S608
-            f"AND p.network IN ({marks})",
+            f"SELECT DISTINCT p.network, p.author_handle FROM {matched_posts()} "  # noqa: S608
+            f"WHERE m.campaign_id = %s AND p.network IN ({marks})",
             [campaign_id, *networks],
         )
         for network, handle in cursor.fetchall():
@@ -50,7 +51,7 @@ def known_posts(
         params += list(x_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.network, p.url FROM {_matched_posts(campaign_id)} "  # noqa: S608
+            f"SELECT p.network, p.url FROM {matched_posts()} WHERE m.campaign_id = %s "  # noqa: S608
             f"AND ({' OR '.join(where)})",
             params,
         )

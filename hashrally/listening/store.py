@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core import sql
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from hashrally.listening.records import AuthorRecord, Page, PostRecord, detect_language
@@ -114,7 +115,7 @@ class Stored:
 
 def _existing(network: str, ids: list[str]) -> dict[str, int | None]:
     found: dict[str, int | None] = {}
-    table = connection.ops.quote_name(Post._meta.db_table)
+    table = sql.table(Post)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.listening import queries
+from hashrally.listening.models import Author, PostMatch
 from hashrally.reports import fold, sql
 from hashrally.reports.fold import PENDING_COUNTRY
 from hashrally.reports.models import CampaignAuthor, Figure
@@ -26,8 +27,8 @@ def counters_from_figures(campaign_id: int) -> Counters:
 
 def counters_from_rows(campaign_id: int) -> Counters:
     """The fold's counters, computed again from the posts with a few grouped scans."""
-    match, post, author = sql.table(PostMatch), sql.table(Post), sql.table(Author)
-    joined = f"{match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id"
+    match, author = sql.table(PostMatch), sql.table(Author)
+    joined = queries.matched_posts()
     c: dict[str, Counter[str]] = defaultdict(Counter)
     hour = sql.hour("p.created_at")
     for (

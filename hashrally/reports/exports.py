@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from hashrally.listening import store
-from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.listening import queries, store
+from hashrally.listening.models import Author
 from hashrally.reports import sql
 from hashrally.reports.models import CampaignAuthor
 
@@ -37,8 +37,7 @@ def post_rows(campaign_id: int) -> Iterator[list[Any]]:
     """The campaign's posts in time order, one row of POST_COLUMNS each."""
     columns = ", ".join(f"p.{sql.quote(c)}" for c in POST_COLUMNS)
     query = (
-        f"SELECT {columns} FROM {sql.table(PostMatch)} m JOIN {sql.table(Post)} p "  # noqa: S608
-        "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+        f"SELECT {columns} FROM {queries.matched_posts()} WHERE m.campaign_id = %s "  # noqa: S608
         "ORDER BY p.created_at, p.network, p.post_id"
     )
     for row in _stream(query, [campaign_id]):

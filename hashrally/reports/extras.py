@@ -14,7 +14,8 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign, MessageVariant
-from hashrally.listening.models import Author, CollectionRun, Post, PostMatch
+from hashrally.listening import queries
+from hashrally.listening.models import Author, CollectionRun
 from hashrally.reports import fold, sql
 from hashrally.reports.models import CampaignAuthor, ReportExtras
 from hashrally.reports.supporter_figures import supporters_section
@@ -50,7 +51,7 @@ def compute_extras(campaign: Campaign) -> Extras:
     from hashrally.reports import authenticity
 
     ids = campaign.family_ids()
-    match, post, author = sql.table(PostMatch), sql.table(Post), sql.table(Author)
+    author = sql.table(Author)
     # Times travel as epoch seconds: the driver turns a million timestamps into datetimes far
     # slower than into floats.
     created_of: dict[tuple[str, str], float | None] = {}
@@ -76,7 +77,7 @@ def compute_extras(campaign: Campaign) -> Extras:
     for network, post_id, author_id, kind, text, created, *metrics in sql.stream(
         f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, "  # noqa: S608
         f"{sql.epoch('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, p.views "
-        f"FROM {match} m JOIN {post} p ON p.network = m.network AND p.post_id = m.post_id "
+        f"FROM {queries.matched_posts()} "
         "WHERE m.campaign_id = %s ORDER BY p.network, p.post_id",
         [campaign.pk],
     ):
@@ -160,8 +161,8 @@ def compute_extras(campaign: Campaign) -> Extras:
             quotes,
         ) in sql.rows(
             f"SELECT p.network, p.url, p.author_id, p.author_handle, p.text, p.created_at, "  # noqa: S608
-            f"p.likes, p.reposts, p.replies, p.quotes FROM {match} m JOIN {post} p "
-            "ON p.network = m.network AND p.post_id = m.post_id WHERE m.campaign_id = %s "
+            f"p.likes, p.reposts, p.replies, p.quotes FROM {queries.matched_posts()} "
+            "WHERE m.campaign_id = %s "
             "ORDER BY COALESCE(p.likes, 0) + COALESCE(p.reposts, 0) + COALESCE(p.replies, 0) "
             "+ COALESCE(p.quotes, 0) DESC, p.network, p.post_id LIMIT %s",
             [campaign.pk, TOP],

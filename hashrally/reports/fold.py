@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 
+from hashrally.listening import queries
 from hashrally.listening.models import Author, Post, PostMatch
 from hashrally.reports import sql
 from hashrally.reports.models import CampaignAuthor, Figure
@@ -150,8 +151,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
                 f"p.kind, p.created_at, p.likes, p.reposts, p.replies, p.quotes, p.views, "
-                f"p.hashtags FROM {match} m JOIN {post} p "
-                "ON p.network = m.network AND p.post_id = m.post_id "
+                f"p.hashtags FROM {queries.matched_posts()} "
                 f"WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
                 f"ORDER BY m.id LIMIT %s{locking}",
                 [campaign_id, after, limit],

@@ -9,28 +9,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from defusedcsv import csv  # type: ignore[import-untyped]
-
+from hashrally.core.csvfile import csv_lines
 from hashrally.reports import documents, exports
 from hashrally.reports.types import Report
 
 CSV_TYPE = "text/csv; charset=utf-8"
-
-
-class _Echo:
-    """A file that hands back what is written to it: the CSV writer makes lines to stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """`header` and `rows` as CSV lines; a cell a spreadsheet would run as a formula (=, +, -,
-    @, |, %) is written as text."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
 
 
 @dataclass(frozen=True)

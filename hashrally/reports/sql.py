@@ -6,16 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 
-
-def quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def table(model: type[models.Model]) -> str:
-    """The model's table, quoted: the reports read other apps' rows through their models."""
-    return quote(model._meta.db_table)
+from hashrally.core.sql import quote as quote
+from hashrally.core.sql import table as table
 
 
 def hour(column: str) -> str:
