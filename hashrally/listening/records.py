@@ -35,18 +35,24 @@ def unique(items: object) -> list[str]:
 DETECT_MIN_CHARS = 20
 
 
+def guess_language(text: str) -> str | None:
+    """The text's language, if it is long enough to guess from."""
+    if len(text) < DETECT_MIN_CHARS:
+        return None
+    # Imported lazily: loading the model costs half a second most imports never need.
+    import py3langid
+
+    guess, _score = py3langid.classify(text)
+    return str(guess)
+
+
 def detect_language(record: PostRecord) -> None:
     """Only where the network gave no language."""
-    if (
-        not record.language
-        and not record.language_detected
-        and len(record.text) >= DETECT_MIN_CHARS
-    ):
-        # Imported lazily: loading the model costs half a second most imports never need.
-        import py3langid
-
-        record.language, _score = py3langid.classify(record.text)
-        record.language_detected = True
+    if not record.language and not record.language_detected:
+        guess = guess_language(record.text)
+        if guess is not None:
+            record.language = guess
+            record.language_detected = True
 
 
 def parse_time(value: object) -> dt.datetime | None:

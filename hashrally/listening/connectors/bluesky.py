@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import py3langid
 from django.conf import settings
 
 from hashrally.listening.config import Listening
@@ -43,10 +42,10 @@ from hashrally.listening.fetch import (
 from hashrally.listening.normalise.bluesky import NETWORK, author, normalise_posts
 from hashrally.listening.pipeline import StopRun
 from hashrally.listening.records import (
-    DETECT_MIN_CHARS,
     AuthorRecord,
     Chunk,
     Page,
+    guess_language,
     parse_time,
     unique,
 )
@@ -101,7 +100,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 def run_key(listening: Listening, since: dt.datetime | None, until: dt.datetime | None) -> str:
     """The queries, the range asked for, the window size and the languages make the same run."""
-    languages = ",".join(sorted(_languages(listening)))
+    languages = ",".join(sorted(common.wanted_languages(listening)))
     return common.run_key(
         common.utc_milliseconds(_aware(since)) if since else "",
         common.utc_milliseconds(_aware(until)) if until else "now",
@@ -134,10 +133,6 @@ def windows(
     return spans
 
 
-def _languages(listening: Listening) -> frozenset[str]:
-    return frozenset(code.split("-")[0].lower() for code in listening.languages)
-
-
 def _language_ok(view: dict[str, Any], wanted: frozenset[str]) -> bool:
     """Declared languages (`record.langs`) decide; without any, a guess from the text does when
     the text is long enough to guess from, as the store guesses; otherwise the post is kept."""
@@ -146,12 +141,9 @@ def _language_ok(view: dict[str, Any], wanted: frozenset[str]) -> bool:
     record = view.get("record") or {}
     declared = record.get("langs") or []
     if declared:
-        return any(str(code).split("-")[0].lower() in wanted for code in declared)
-    text = str(record.get("text") or "")
-    if len(text) < DETECT_MIN_CHARS:
-        return True
-    guess, _score = py3langid.classify(text)
-    return str(guess) in wanted
+        return any(common.in_languages(str(code), wanted) for code in declared)
+    guess = guess_language(str(record.get("text") or ""))
+    return guess is None or guess in wanted
 
 
 # Session ---------------------------------------------------------------------------------------
@@ -348,7 +340,7 @@ def chunks(
 ) -> Iterator[Chunk]:
     check_credentials()
     queries = build_queries(listening)
-    wanted_languages = _languages(listening)
+    wanted_languages = common.wanted_languages(listening)
     # A resumed run keeps the range it started with, so its windows and cursor still fit.
     start_at = parse_time(checkpoint.get("since"))
     end_at = parse_time(checkpoint.get("until"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
 
 MAX_KEY = CollectionRun._meta.get_field("key").max_length or 500
@@ -18,6 +19,16 @@ def run_key(*parts: str) -> str:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         key = f"{key[: MAX_KEY - len(digest) - 1]}|{digest}"
     return key
+
+
+def wanted_languages(listening: Listening) -> frozenset[str]:
+    """The campaign's languages by their main part: asking for pt-BR takes pt-PT posts too,
+    since a network's language tag is the author's setting more than the text's dialect."""
+    return frozenset(code.split("-")[0].lower() for code in listening.languages)
+
+
+def in_languages(code: str, wanted: frozenset[str]) -> bool:
+    return code.split("-")[0].lower() in wanted
 
 
 def utc_seconds(moment: dt.datetime) -> str:

@@ -120,12 +120,12 @@ def _statuses_problem(data: Any) -> str:
     return ""
 
 
-def _language_ok(status: dict[str, Any], languages: set[str]) -> bool:
+def _language_ok(status: dict[str, Any], languages: frozenset[str]) -> bool:
     """Statuses without a language are kept: nothing says they are in another one."""
     code = status.get("language")
     if not languages or not isinstance(code, str) or not code:
         return True
-    return code.lower() in languages or code.split("-")[0].lower() in languages
+    return common.in_languages(code, languages)
 
 
 def chunks(
@@ -142,9 +142,7 @@ def chunks(
     for tag in listening.hashtags:  # each once, as first written
         tags.setdefault(fold_tag(tag), tag.removeprefix("#"))
     first, *others = tags.values()
-    languages = {c.lower() for c in listening.languages} | {
-        c.split("-")[0].lower() for c in listening.languages
-    }
+    languages = common.wanted_languages(listening)
     saved = checkpoint.get("instances") if isinstance(checkpoint, dict) else None
     states: dict[str, dict[str, Any]] = copy.deepcopy(saved) if isinstance(saved, dict) else {}
     progress = 0
