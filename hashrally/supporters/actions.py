@@ -20,6 +20,7 @@ from hashrally.supporters.models import (
     ShareClick,
     Supporter,
     SupporterHandle,
+    Verification,
 )
 
 
@@ -165,6 +166,8 @@ def do_anonymise(queryset: Any, now: dt.datetime | None = None) -> int:
         ids = list(queryset.filter(anonymised_at__isnull=True).values_list("id", flat=True))
         SupporterHandle.objects.filter(supporter_id__in=ids).delete()
         ProofOfPost.objects.filter(supporter_id__in=ids).delete()
+        # Verified means "this handle posted": without the handle it is no longer shown.
+        Verification.objects.filter(supporter_id__in=ids).delete()
         MailJob.objects.filter(supporter_id__in=ids).delete()
         return Supporter.objects.filter(id__in=ids).update(
             display_name="",
