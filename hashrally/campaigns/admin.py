@@ -67,7 +67,7 @@ class HashtagsField(forms.CharField):
             raise ValidationError(problems)
         if not tags:
             raise ValidationError("a campaign needs at least one hashtag")
-        if len({t.casefold() for t in tags}) != len(tags):
+        if rules.repeated_hashtags(tags):
             raise ValidationError("a hashtag is listed twice")
         return tags
 

@@ -29,6 +29,7 @@ from pydantic import (
 from hashrally.campaigns import rules
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.tomllines import key_lines, line_of
+from hashrally.core import networks
 
 FieldPath = tuple[str | int, ...]
 
@@ -75,7 +76,7 @@ class _Accounts(_Strict):
         return handle
 
     def as_dict(self) -> dict[str, str]:
-        return {n: h for n in rules.ACCOUNT_NETWORKS if (h := getattr(self, n))}
+        return {n: h for n in networks.ACCOUNT_NETWORKS if (h := getattr(self, n))}
 
 
 if TYPE_CHECKING:
@@ -84,12 +85,12 @@ else:
     AccountsSpec = create_model(
         "AccountsSpec",
         __base__=_Accounts,
-        **{network: (str | None, None) for network in rules.ACCOUNT_NETWORKS},
+        **{network: (str | None, None) for network in networks.ACCOUNT_NETWORKS},
     )
 
 
 class PostSpec(_Strict):
-    network: Literal[rules.ACCOUNT_NETWORKS]  # type: ignore[valid-type]
+    network: Literal[networks.ACCOUNT_NETWORKS]  # type: ignore[valid-type]
     url: str
 
 
@@ -237,12 +238,8 @@ def spec_problems(spec: CampaignSpec, site_url: str = "") -> Iterable[tuple[Fiel
             ("texts", spec.default_language, "variants"),
             "the default language needs at least one message variant",
         )
-    seen: dict[str, int] = {}
-    for index, tag in enumerate(spec.hashtags):
-        folded = tag.casefold()
-        if folded in seen:
-            yield ("hashtags", index), f"#{tag} is listed twice"
-        seen[folded] = index
+    for index in rules.repeated_hashtags(spec.hashtags):
+        yield ("hashtags", index), f"#{spec.hashtags[index]} is listed twice"
     for t_index, target in enumerate(spec.targets):
         for p_index, post in enumerate(target.posts):
             problem = rules.check_post_url(post.network, post.url)

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hashrally.campaigns import rules
 from hashrally.core.networks import COLLECTED_NETWORKS
 
-LISTENING_NETWORKS = COLLECTED_NETWORKS
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hashrally.campaigns import rules
+from hashrally.core import networks
 
 
 class Campaign(models.Model):
@@ -152,7 +153,7 @@ class Target(models.Model):
         return self.name
 
 
-NETWORK_CHOICES = [(n, rules.NETWORK_NAMES[n]) for n in rules.ACCOUNT_NETWORKS]
+NETWORK_CHOICES = [(n, networks.name(n)) for n in networks.ACCOUNT_NETWORKS]
 
 
 class TargetAccount(models.Model):

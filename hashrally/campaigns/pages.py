@@ -15,8 +15,6 @@ from hashrally.core import networks
 
 RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 
-SHARE_NAMES = networks.NAMES
-
 
 def is_rtl(language: str) -> bool:
     try:

@@ -12,19 +12,30 @@ from urllib.parse import urlsplit
 
 from hashrally.campaigns import sharelinks
 from hashrally.core import networks
-
-# Networks a target can have an account on (the share composer has its own, longer list).
-ACCOUNT_NETWORKS: tuple[str, ...] = networks.ACCOUNT_NETWORKS
-NETWORK_NAMES: dict[str, str] = networks.NAMES
+from hashrally.core.folding import fold_tag
 
 HASHTAG_RE = re.compile(r"[^\W_][\w]*|_[\w]*[^\W\d_][\w]*")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-STATUSES: tuple[str, ...] = ("draft", "live", "closed")
+
+
+def repeated_hashtags(tags: Sequence[str]) -> list[int]:
+    """Positions of hashtags already listed before them, compared as listening compares them
+    (#Xocalı and #XOCALI are one), so a campaign never counts one tag twice."""
+    seen: set[str] = set()
+    repeats = []
+    for index, tag in enumerate(tags):
+        folded = fold_tag(tag)
+        if folded in seen:
+            repeats.append(index)
+        seen.add(folded)
+    return repeats
 
 
 def check_network(network: str) -> str | None:
-    if network not in ACCOUNT_NETWORKS:
-        return f"unknown network {network!r}; use one of: {', '.join(ACCOUNT_NETWORKS)}"
+    # Networks a target can have an account on (the share composer has its own, longer list).
+    if network not in networks.ACCOUNT_NETWORKS:
+        known = ", ".join(networks.ACCOUNT_NETWORKS)
+        return f"unknown network {network!r}; use one of: {known}"
     return None
 
 
@@ -33,9 +44,9 @@ def check_handle(network: str, handle: str) -> str | None:
     if problem:
         return problem
     if handle.startswith("@"):
-        return f"write the {NETWORK_NAMES[network]} handle without '@': {handle[1:]!r}"
+        return f"write the {networks.name(network)} handle without '@': {handle[1:]!r}"
     if any(ch.isspace() for ch in handle):
-        return f"{NETWORK_NAMES[network]} handles have no spaces: {handle!r}"
+        return f"{networks.name(network)} handles have no spaces: {handle!r}"
     rule = networks.NETWORKS[network]
     if rule.handle_re is None or not rule.handle_re.fullmatch(handle):
         return f"{handle!r} is not a {rule.name} handle ({rule.handle_hint})"
@@ -57,9 +68,8 @@ def check_post_url(network: str, url: str) -> str | None:
     allowed = networks.NETWORKS[network].post_hosts
     if not allowed:  # posts live on any server (Mastodon)
         return None
-    host = parts.hostname.lower()
-    if not any(host == h or host.endswith("." + h) for h in allowed):
-        return f"{url!r} is not an address on {NETWORK_NAMES[network]} ({', '.join(allowed)})"
+    if not networks.on_host(networks.NETWORKS[network], parts.hostname):
+        return f"{url!r} is not an address on {networks.name(network)} ({', '.join(allowed)})"
     return None
 
 
@@ -126,8 +136,8 @@ def check_variant(variant: str, context: sharelinks.ShareContext) -> list[str]:
             limit = sharelinks.LIMITS[network]
             length = sharelinks.measure(network, sharelinks.render(variant, context, network))
             problems.append(
-                f"too long for {NETWORK_NAMES[network]}: {length} of {limit} characters "
-                f"(as {NETWORK_NAMES[network]} counts them)"
+                f"too long for {networks.name(network)}: {length} of {limit} characters "
+                f"(as {networks.name(network)} counts them)"
             )
     return problems
 

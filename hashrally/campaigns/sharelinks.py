@@ -434,7 +434,7 @@ def share_url(network: str, text: str, page_url: str, instance: str | None = Non
     if template is None:
         return None
     host = ""
-    if "{instance}" in template:
+    if networks.NETWORKS[network].needs_instance:
         host = (normalise_instance(instance) if instance else None) or ""
         if not host:
             return None

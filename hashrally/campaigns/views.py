@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from hashrally.campaigns import pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign
-from hashrally.core import pagecache
+from hashrally.core import networks, pagecache
 
 
 def _load(request: HttpRequest, slug: str) -> Campaign:
@@ -120,7 +120,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
     problem = ""
     target = None
     if (
-        network == "mastodon"
+        networks.NETWORKS[network].needs_instance
         and sharelinks.normalise_instance(request.GET.get("instance", "")) is None
     ):
         problem = "instance"
@@ -139,7 +139,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         "campaigns/go_problem.html",
         {
             "campaign": campaign,
-            "network_name": pages.SHARE_NAMES.get(network, network),
+            "network_name": networks.name(network),
             "network": network,
             "problem": problem,
             "composed": composed,

@@ -65,7 +65,7 @@ def composer_context(
         return {"variant_count": 0}
     variant = variants[index].text
     checks = [
-        (pages.SHARE_NAMES[n], sharelinks.compose(variant, context, n, personal))
+        (networks.name(n), sharelinks.compose(variant, context, n, personal))
         for n in networks.LENGTH_CHECKED
     ]
     return {

@@ -56,6 +56,11 @@ class Network:
     collected: bool = False
 
     @property
+    def needs_instance(self) -> bool:
+        """The share address is on the person's own server, which they must name."""
+        return self.share is not None and "{instance}" in self.share
+
+    @property
     def handle_re(self) -> re.Pattern[str] | None:
         return _compiled(self.handle)
 
@@ -224,6 +229,12 @@ def name(code: str) -> str:
     """The network's name for people; an unknown code as it is."""
     network = NETWORKS.get(code)
     return network.name if network else code
+
+
+def on_host(network: Network, host: str) -> bool:
+    """`host` is one of the network's post hosts or below one (mobile.x.com, not fox.com)."""
+    host = host.lower().rstrip(".")
+    return any(host == h or host.endswith("." + h) for h in network.post_hosts)
 
 
 def of_post(url: str) -> str | None:

@@ -14,9 +14,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
+from hashrally.core import networks
 from hashrally.core.folding import fold_handle
 from hashrally.listening import jsonlines
 from hashrally.listening.records import (
@@ -42,11 +44,12 @@ def file_key(path: Path) -> str:
 
 
 def _network_of(url: str) -> str:
-    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
-    if host.endswith(("x.com", "twitter.com")):
-        return "x"
-    if host.endswith("bsky.app"):
-        return "bluesky"
+    """Which collected network a row's address is on; a post on any other host is taken for
+    Mastodon's, which runs on any server."""
+    host = urlsplit(url).hostname or ""
+    for code in networks.COLLECTED_NETWORKS:
+        if networks.on_host(networks.NETWORKS[code], host):
+            return code
     return "mastodon"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign, Target
+from hashrally.core.folding import fold_handle
 from hashrally.reports import fold
 from hashrally.reports.counters import Counters, counters_from_figures, counters_from_rows
 from hashrally.reports.extras import compute_extras
@@ -52,7 +53,7 @@ def _targets(campaign: Campaign, counters: Counters) -> dict[str, TargetCounts]:
     """Posts mentioning each target account, by handle; targets not mentioned yet too."""
     targets: dict[str, TargetCounts] = {}
     names = {
-        (account.network, account.handle.casefold()): target.name
+        (account.network, fold_handle(account.handle)): target.name
         for target in Target.objects.filter(campaign_id__in=campaign.family_ids()).prefetch_related(
             "accounts"
         )

@@ -21,8 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from hashrally.campaigns.rules import NETWORK_NAMES
-from hashrally.core import worldmap
+from hashrally.core import networks, worldmap
 from hashrally.reports import charts
 from hashrally.reports.charts import Bar, Point
 from hashrally.reports.definitions import Definition, definitions
@@ -647,7 +646,7 @@ def _country_name(code: str) -> str:
 def _network_name(code: str) -> str:
     if code.startswith("import:"):
         return _("Import (%(format)s)") % {"format": code.removeprefix("import:")}
-    return NETWORK_NAMES.get(code, code)
+    return networks.name(code)
 
 
 def _language_name(code: str) -> str:

@@ -17,7 +17,6 @@ from hashrally.core.folding import fold_handle
 from hashrally.supporters import consent, pow
 
 # The networks a supporter may give their own handle on (used to find their posts later).
-SUPPORTER_NETWORKS: tuple[str, ...] = networks.SUPPORTER_NETWORKS
 _MARKUP = re.compile(r"[<>{}\[\]]|://")
 
 
@@ -64,7 +63,7 @@ class JoinForm(forms.Form):
         self.fields["consent"].error_messages["required"] = _(
             "Please tick the box to give your consent; without it we cannot count your support."
         )
-        for network in SUPPORTER_NETWORKS:
+        for network in networks.SUPPORTER_NETWORKS:
             self.fields[f"handle_{network}"] = forms.CharField(
                 label=_("Your %(network)s account (optional)")
                 % {"network": networks.name(network)},
@@ -97,7 +96,7 @@ class JoinForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         handles: dict[str, str] = {}
-        for network in SUPPORTER_NETWORKS:
+        for network in networks.SUPPORTER_NETWORKS:
             raw = (data.get(f"handle_{network}") or "").strip()
             if not raw:
                 continue

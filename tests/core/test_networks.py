@@ -65,3 +65,21 @@ def test_it_builds_share_addresses_on_each_networks_own_host() -> None:
 def test_it_lists_length_rules_only_for_networks_with_a_limit() -> None:
     for code in networks.LENGTH_CHECKED:
         assert networks.NETWORKS[code].limit
+
+
+def test_it_asks_a_handle_rule_of_every_network_supporters_give_a_handle_for() -> None:
+    assert set(networks.SUPPORTER_NETWORKS) <= set(networks.ACCOUNT_NETWORKS)
+
+
+@pytest.mark.parametrize(
+    ("host", "code", "expected"),
+    [
+        ("x.com", "x", True),
+        ("mobile.twitter.com", "x", True),
+        ("fox.com", "x", False),
+        ("bsky.app", "bluesky", True),
+        ("notbsky.app", "bluesky", False),
+    ],
+)
+def test_it_tells_a_networks_hosts_from_look_alikes(host: str, code: str, expected: bool) -> None:
+    assert networks.on_host(networks.NETWORKS[code], host) is expected

@@ -329,3 +329,20 @@ def test_it_gets_from_parsing_processes_what_this_process_gets(
     monkeypatch.setattr(jsonlines, "RANGE_BYTES", 1000)
     assert outcome() == serial
     assert [where for where, _ in serial[1]] == ["mixed.jsonl:4", "mixed.jsonl:7"]
+
+
+@pytest.mark.parametrize(
+    ("url", "network"),
+    [
+        ("https://mobile.twitter.com/ayla/status/1628742392412090370", "x"),
+        ("https://bsky.app/profile/ayla.bsky.social/post/3l6oveex3ii2l", "bluesky"),
+        ("https://fosstodon.org/@ayla/113387226455018468", "mastodon"),
+        # Ends like x.com but is another site: a post there is not X's.
+        ("https://fox.com/@ayla/113387226455018468", "mastodon"),
+    ],
+)
+def test_it_tells_a_csv_rows_network_by_its_address(url: str, network: str) -> None:
+    from hashrally.listening.importers import csv_row
+
+    row = {"url": url, "author": "ayla", "text": "#Khojaly", "created": "2026-02-26T08:00:00Z"}
+    assert csv_row(row).network == network

@@ -8,8 +8,8 @@ import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from hashrally.campaigns.listening import LISTENING_NETWORKS
 from hashrally.campaigns.models import Campaign
+from hashrally.core.networks import COLLECTED_NETWORKS
 from hashrally.listening import collecting
 from hashrally.listening.config import listening_for
 from hashrally.listening.connectors import MissingCredentials
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")
-        parser.add_argument("--network", choices=LISTENING_NETWORKS, action="append")
+        parser.add_argument("--network", choices=COLLECTED_NETWORKS, action="append")
         parser.add_argument("--since", help="date or ISO time (default: the campaign's)")
         parser.add_argument("--until", help="date or ISO time (default: now)")
         parser.add_argument("--json", action="store_true", help="print each run's summary as JSON")
