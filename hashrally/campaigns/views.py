@@ -89,7 +89,6 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
         "targets": campaign.targets.all(),
         "endorsements": campaign.endorsements.all(),
-        "join_url": reverse("supporters:join", args=[campaign.slug]),
         **signals.page_context_for(campaign),
         **visit.composer_context(request, campaign, text.language, variant),
     }

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters import actions, display
 
 
 def page_context(sender: type, campaign: Campaign, **kwargs: Any) -> dict[str, object]:
-    return display.supporters_context(campaign)
+    return {
+        **display.supporters_context(campaign),
+        "join_url": reverse("supporters:join", args=[campaign.slug]),
+        "map_url": reverse("supporters:map", args=[campaign.slug]),
+    }
 
 
 def share_clicked(sender: type, campaign: Campaign, network: str, **kwargs: Any) -> None:

@@ -83,3 +83,11 @@ def test_it_asks_a_handle_rule_of_every_network_supporters_give_a_handle_for() -
 )
 def test_it_tells_a_networks_hosts_from_look_alikes(host: str, code: str, expected: bool) -> None:
     assert networks.on_host(networks.NETWORKS[code], host) is expected
+
+
+def test_it_lists_the_account_networks_in_the_campaign_file_docs() -> None:
+    from tests.fakes import ROOT
+
+    text = (ROOT / "docs" / "campaign-file.md").read_text("utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("# networks: "))
+    assert line.removeprefix("# networks: ").split(", ") == list(networks.ACCOUNT_NETWORKS)
