@@ -31,7 +31,7 @@ from hashrally.listening.records import (
     parse_time,
 )
 
-FORMATS = ("twarc2", "csv", "mastodon", "bluesky")
+FORMATS = ("csv", *jsonlines.FORMATS)
 CSV_BATCH = 1000
 EXTRA = "(fields beyond the header)"
 

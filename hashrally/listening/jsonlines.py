@@ -28,8 +28,6 @@ from hashrally.listening.normalise import bluesky, mastodon
 from hashrally.listening.normalise import x as x_normaliser
 from hashrally.listening.records import Chunk, Page, detect_language
 
-FORMATS = ("twarc2", "mastodon", "bluesky")
-
 # Files smaller than this are parsed here: starting a process costs more than it saves.
 # The environment may lower it (tests run both paths) or raise it (to keep to one core).
 PARALLEL_FROM_BYTES = int(os.environ.get("HASHRALLY_PARALLEL_IMPORT_BYTES", 32 << 20))
@@ -66,6 +64,7 @@ PARSERS: dict[str, Callable[[], Callable[[bytes], Page]]] = {
     "mastodon": _mastodon,
     "bluesky": _bluesky,
 }
+FORMATS = tuple(PARSERS)
 
 
 def chunks_of(

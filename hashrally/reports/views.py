@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from hashrally.campaigns import pages
 from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import PostMatch
@@ -92,7 +93,7 @@ def authors_csv(request: HttpRequest, campaign: Campaign) -> HttpResponseBase:
 
 @require_GET
 def results(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, slug=slug, status__in=["live", "closed"])
+    campaign = get_object_or_404(pages.public_campaigns(), slug=slug)
     chosen = ResultsSettings.objects.filter(campaign=campaign).first()
     if chosen is None or not chosen.sections:
         raise Http404("the organisers have not published results yet")

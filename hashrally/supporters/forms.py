@@ -134,7 +134,7 @@ class ProofForm(forms.Form):
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
-        if network_of_post(url) is None:
+        if networks.of_post(url) is None:
             raise forms.ValidationError(
                 _(
                     "This does not look like the address of a post on X, Bluesky, Mastodon, "
@@ -142,7 +142,3 @@ class ProofForm(forms.Form):
                 )
             )
         return url
-
-
-def network_of_post(url: str) -> str | None:
-    return networks.of_post(url)

@@ -21,10 +21,10 @@ from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
 from hashrally.campaigns import pages, visit
-from hashrally.campaigns.models import Campaign, CampaignText
-from hashrally.core import pagecache
+from hashrally.campaigns.models import Campaign
+from hashrally.core import networks, pagecache
 from hashrally.supporters import actions, counts, crypto, display, links, pow
-from hashrally.supporters.forms import JoinForm, MyDataForm, ProofForm, network_of_post
+from hashrally.supporters.forms import JoinForm, MyDataForm, ProofForm
 from hashrally.supporters.models import Supporter
 
 COOKIE_SALT = "hashrally.supporter"
@@ -49,10 +49,6 @@ def _live(slug: str) -> Campaign:
     return campaign
 
 
-def _text(campaign: Campaign, request: HttpRequest) -> CampaignText:
-    return visit.text_for(request, campaign)
-
-
 def _client_ip(request: HttpRequest) -> str:
     value = request.META.get(settings.RATELIMIT_IP_META_KEY, "") or ""
     return str(value).split(",")[0].strip()
@@ -61,7 +57,7 @@ def _client_ip(request: HttpRequest) -> str:
 def _join_context(campaign: Campaign, form: JoinForm, request: HttpRequest) -> dict[str, object]:
     return {
         "campaign": campaign,
-        "text": _text(campaign, request),
+        "text": visit.text_for(request, campaign),
         "form": form,
         "handle_fields": [form[name] for name in form.fields if name.startswith("handle_")],
         "handle_errors": any(form.errors.get(n) for n in form.fields if n.startswith("handle_")),
@@ -118,7 +114,7 @@ def _thanks_context(
 ) -> dict[str, object]:
     """The thanks page, shown after joining and again when a proof link is refused: the
     composer and the referral link stay, whatever the proof form says."""
-    text = _text(campaign, request)
+    text = visit.text_for(request, campaign)
     campaign_url = visit.campaign_url(request, campaign)
     return {
         "campaign": campaign,
@@ -159,7 +155,7 @@ def proof(request: HttpRequest, slug: str) -> HttpResponse:
         context = _thanks_context(request, campaign, supporter, form)
         return render(request, "supporters/thanks.html", context, status=400)
     url = form.cleaned_data["url"]
-    actions.do_add_proof(supporter, network_of_post(url) or "", url)
+    actions.do_add_proof(supporter, networks.of_post(url) or "", url)
     return HttpResponseRedirect(reverse("supporters:thanks", args=[slug]) + "#proof", status=303)
 
 
@@ -183,7 +179,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "supporters/confirm.html",
         {
             "campaign": supporter.campaign,
-            "text": _text(supporter.campaign, request),
+            "text": visit.text_for(request, supporter.campaign),
             "confirmed": confirmed,
         },
     )
@@ -274,7 +270,12 @@ def request_my_data(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "supporters/request_my_data.html",
-        {"campaign": campaign, "text": _text(campaign, request), "sent": sent, "error": error},
+        {
+            "campaign": campaign,
+            "text": visit.text_for(request, campaign),
+            "sent": sent,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 
