@@ -48,7 +48,10 @@ def _facets(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
         for feature in facet.get("features") or []:
             kind = str(feature.get("$type") or "")
             if kind.endswith("#tag"):
-                tags.append(fold_tag(str(feature.get("tag") or "")))
+                # Some clients write a tag facet with no tag, or with spaces around it.
+                tag = str(feature.get("tag") or "").strip()
+                if tag:
+                    tags.append(fold_tag(tag))
             elif kind.endswith("#mention"):
                 mentions.append(str(feature.get("did") or ""))
             elif kind.endswith("#link"):
@@ -87,7 +90,8 @@ def post(view: dict[str, Any]) -> PostRecord:
         reposts=view.get("repostCount"),
         replies=view.get("replyCount"),
         quotes=view.get("quoteCount"),
-        hashtags=unique(tags) or hashtags_in(text),
+        # A client may mark some hashtags of a text as facets and not others: both count.
+        hashtags=unique(tags + hashtags_in(text)),
         mentions=unique([fold_handle(m) for m in mentions_in(text)] + mention_dids),
         links=unique(links) or links_in(text),
     )
