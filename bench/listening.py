@@ -28,7 +28,9 @@ def say(message: str) -> None:
 
 
 def generate(path: Path, posts: int) -> None:
-    """Pages shaped like the recorded ones; 5 % of posts come again on a later page."""
+    """Pages shaped like the recorded ones, each post also carrying the example campaign's
+    hashtag (so every post is the campaign's, as in a campaign's own search); 5 % of posts come
+    again on a later page."""
     if path.exists():
         return
     say(f"writing {path.name} ({posts:,} posts)")
@@ -44,6 +46,9 @@ def generate(path: Path, posts: int) -> None:
             page = []
             for n in range(fresh_per_line):
                 tweet = dict(tweets[n % len(tweets)])
+                entities = dict(tweet.get("entities") or {})
+                entities["hashtags"] = [*(entities.get("hashtags") or []), {"tag": "Khojaly"}]
+                tweet["entities"] = entities
                 tweet["id"] = str(next_id)
                 next_id += 1
                 page.append(tweet)
@@ -123,8 +128,8 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     posts = int(os.environ.get("BENCH_IMPORT_POSTS", "100000"))
     large = int(os.environ.get("BENCH_IMPORT_LARGE_POSTS", "1000000"))
-    small_file = WORK / f"x-{posts}.jsonl"
-    large_file = WORK / f"x-{large}.jsonl"
+    small_file = WORK / f"x-khojaly-{posts}.jsonl"
+    large_file = WORK / f"x-khojaly-{large}.jsonl"
     generate(small_file, posts)
     twarc2 = ensure_twarc()
 

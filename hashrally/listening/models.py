@@ -31,6 +31,9 @@ class CollectionRun(models.Model):
     new = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
+    # Posts read that carry none of the campaign's hashtags or targets, nor share a post that
+    # does: kept for provenance, counted in no figure.
+    off_topic = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     stop_reason = models.CharField(max_length=300, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -49,6 +52,7 @@ class CollectionRun(models.Model):
             "new": self.new,
             "updated": self.updated,
             "duplicates": self.duplicates,
+            "off_topic": self.off_topic,
             "errors": self.errors,
         }
 
@@ -120,7 +124,16 @@ class Post(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["network", "post_id"], name="one_post_per_network")
         ]
-        indexes = [models.Index(fields=["network", "author_id"], name="post_author")]
+        indexes = [
+            models.Index(fields=["network", "author_id"], name="post_author"),
+            # A post that arrives after its reposts and answers finds them here, so they become
+            # the campaign's whatever the order of pages (listening/store.py).
+            models.Index(
+                fields=["network", "refers_to"],
+                condition=~models.Q(refers_to=""),
+                name="post_refers_to",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.network}:{self.post_id}"

@@ -103,6 +103,11 @@ class PostRecord:
     hashtags: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    # What the post it reposts, quotes or answers carries, when the page brings that post along
+    # (an X retweet's own text is cut short, so its tags are only in the retweeted post). Read
+    # to decide whether the post is a campaign's; not stored as the post's own.
+    context_hashtags: list[str] = field(default_factory=list)
+    context_mentions: list[str] = field(default_factory=list)
 
 
 @dataclass

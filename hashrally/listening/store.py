@@ -111,6 +111,7 @@ class Stored:
     new: int
     updated: int
     duplicates: int
+    off_topic: int = 0
 
 
 def _existing(network: str, ids: list[str]) -> dict[str, int | None]:
@@ -189,7 +190,7 @@ class Store:
         return list(fresh.values())
 
     def write(self, batch: Batch, fetched_at: dt.datetime | None = None) -> Stored:
-        run, listening = self.run, self.listening
+        run = self.run
         now = timezone.now()
         moment = _moment_adapter()
         stamp = moment(now)
@@ -197,7 +198,7 @@ class Store:
         unique_posts: dict[tuple[str, str], PostRecord] = {}
         for record in posts:
             unique_posts[(record.network, record.post_id)] = record
-        new = updated = 0
+        new = updated = off_topic = 0
         duplicates = len(posts) - len(unique_posts)
         raw_rows = [
             RawPage(
@@ -276,17 +277,9 @@ class Store:
                     ["network", "post_id"],
                     POST_UPDATES,
                 )
-                targets = listening.folded_targets(network)
-                hashtags = listening.folded_hashtags
-                # What each post matched, once, for the campaign and its umbrellas alike.
-                matched = [
-                    (
-                        r.post_id,
-                        _json(sorted(hashtags.intersection(r.hashtags))),
-                        _json(sorted(targets.intersection(r.mentions))),
-                    )
-                    for r in records
-                ]
+                matched = self._matched(network, records)
+                ours = {post_id for post_id, _, _ in matched}
+                off_topic += sum(1 for r in records if r.post_id not in ours)
                 _upsert(
                     PostMatch._meta.db_table,
                     ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
@@ -306,7 +299,88 @@ class Store:
                 new=F("new") + new,
                 updated=F("updated") + updated,
                 duplicates=F("duplicates") + duplicates,
+                off_topic=F("off_topic") + off_topic,
                 errors=F("errors") + len(batch.problems),
                 checkpoint=batch.checkpoint,
             )
-        return Stored(new=new, updated=updated, duplicates=duplicates)
+        return Stored(new=new, updated=updated, duplicates=duplicates, off_topic=off_topic)
+
+    def _matched(self, network: str, records: list[PostRecord]) -> list[tuple[str, str, str]]:
+        """(post id, hashtags, targets as JSON) of the posts that are the campaign's: those that
+        carry one of its hashtags or mention one of its targets, or repost, quote or answer a
+        post that does (in this batch, stored before, or carried along by the page). A post
+        stored before that answers one of these becomes the campaign's too, so the order in
+        which pages arrive does not change the result. Called inside the write's transaction."""
+        targets = self.listening.folded_targets(network)
+        hashtags = self.listening.folded_hashtags
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for r in records:
+            tags = sorted(hashtags.intersection([*r.hashtags, *r.context_hashtags]))
+            handles = sorted(targets.intersection([*r.mentions, *r.context_mentions]))
+            if tags or handles:
+                found[r.post_id] = (tags, handles)
+        referring = [r for r in records if r.refers_to and r.post_id not in found]
+        if referring:
+            wanted = list({r.refers_to for r in referring})
+            known: set[str] = set()
+            for start in range(0, len(wanted), CHUNK):
+                known.update(
+                    PostMatch.objects.filter(
+                        campaign_id=self.run.campaign_id,
+                        network=network,
+                        post_id__in=wanted[start : start + CHUNK],
+                    ).values_list("post_id", flat=True)
+                )
+            # Until nothing changes: an answer to an answer of a campaign post in one batch.
+            changed = True
+            while changed:
+                changed = False
+                for r in referring:
+                    if r.post_id not in found and (r.refers_to in found or r.refers_to in known):
+                        found[r.post_id] = ([], [])
+                        changed = True
+        recounted: dict[int, int] = {}
+        frontier = list(found)
+        while frontier:  # answers to answers, stored before, become the campaign's in turn
+            earlier = self._referring(network, frontier, found)
+            frontier = []
+            for post_id, last_run_id in earlier:
+                found[post_id] = ([], [])
+                frontier.append(post_id)
+                if last_run_id is not None:
+                    recounted[last_run_id] = recounted.get(last_run_id, 0) + 1
+        # Read as off-topic by this campaign's earlier runs: they are its posts after all.
+        for run_id, n in recounted.items():
+            CollectionRun.objects.filter(
+                pk=run_id, campaign_id=self.run.campaign_id, off_topic__gte=n
+            ).update(off_topic=F("off_topic") - n)
+        return [
+            (post_id, _json(tags), _json(handles)) for post_id, (tags, handles) in found.items()
+        ]
+
+    def _referring(
+        self, network: str, post_ids: list[str], found: dict[str, Any]
+    ) -> list[tuple[str, int | None]]:
+        """Stored posts that refer to one of `post_ids` and are not the campaign's yet. Looked up
+        by the partial index on (network, refers_to), in chunks, so the cost follows the posts
+        that refer to these ones, not the size of the table."""
+        candidates: dict[str, int | None] = {}
+        for start in range(0, len(post_ids), CHUNK):
+            chunk = post_ids[start : start + CHUNK]
+            candidates.update(
+                Post.objects.filter(network=network, refers_to__in=chunk)
+                .exclude(refers_to="")
+                .values_list("post_id", "last_run_id")
+            )
+        for post_id in [p for p in candidates if p in found]:
+            del candidates[post_id]
+        if candidates:
+            ids = list(candidates)
+            for start in range(0, len(ids), CHUNK):
+                for post_id in PostMatch.objects.filter(
+                    campaign_id=self.run.campaign_id,
+                    network=network,
+                    post_id__in=ids[start : start + CHUNK],
+                ).values_list("post_id", flat=True):
+                    candidates.pop(post_id, None)
+        return list(candidates.items())

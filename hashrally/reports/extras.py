@@ -222,6 +222,7 @@ def sources(ids: list[int]) -> list[Source]:
         .values("source")
         .annotate(
             read=Sum("read"),
+            off_topic=Sum("off_topic"),
             first=Min("since"),
             last=Max("until"),
             started=Min("started_at"),
@@ -239,6 +240,7 @@ def sources(ids: list[int]) -> list[Source]:
                 "source": row["source"],
                 "runs": count,
                 "posts_read": row["read"] or 0,
+                "posts_off_topic": row["off_topic"] or 0,
                 "from": start.isoformat() if start else None,
                 "to": end.isoformat() if end else None,
             }

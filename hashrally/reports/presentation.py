@@ -172,6 +172,7 @@ class SourceRow:
     name: str
     runs: int
     posts_read: int
+    posts_off_topic: int
     start: dt.datetime | None
     end: dt.datetime | None
 
@@ -307,6 +308,8 @@ def report_view(
             name=_network_name(source["source"]),
             runs=_int(source["runs"]),
             posts_read=_int(source["posts_read"]),
+            # Extras built before off-topic posts were counted apart do not have it.
+            posts_off_topic=_int(source.get("posts_off_topic", 0)),
             start=_when(source["from"]),
             end=_when(source["to"]),
         )

@@ -21,10 +21,18 @@ class CampaignSummary(TypedDict):
 # The collection window: the first and last hour with a post, ISO 8601 (None: no posts).
 Window = TypedDict("Window", {"from": str | None, "to": str | None})
 
-# One source (a network, or "import:<format>"): its runs, posts read, and the span covered.
+# One source (a network, or "import:<format>"): its runs, posts read, of them those that were
+# not the campaign's (off-topic, counted in no figure), and the span covered.
 Source = TypedDict(
     "Source",
-    {"source": str, "runs": int, "posts_read": int, "from": str | None, "to": str | None},
+    {
+        "source": str,
+        "runs": int,
+        "posts_read": int,
+        "posts_off_topic": int,
+        "from": str | None,
+        "to": str | None,
+    },
 )
 
 

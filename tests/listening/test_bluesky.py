@@ -670,6 +670,7 @@ def test_it_collects_through_the_collect_command(
         "new": 25,
         "updated": 0,
         "duplicates": 0,
+        "off_topic": 0,  # each recorded post was given a campaign hashtag
         "errors": 0,
         "stop_reason": "done",
     }

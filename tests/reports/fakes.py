@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from hashrally.campaigns.models import Campaign
 from hashrally.reports import fold
 from hashrally.reports.types import Report
 
@@ -42,6 +43,7 @@ SAMPLE_REPORT: Report = {
             "source": "x",
             "runs": 6,
             "posts_read": 1204,
+            "posts_off_topic": 0,
             "from": "2022-02-23T00:00:00+00:00",
             "to": "2022-03-02T23:59:59+00:00",
         },
@@ -49,6 +51,7 @@ SAMPLE_REPORT: Report = {
             "source": "mastodon",
             "runs": 6,
             "posts_read": 150,
+            "posts_off_topic": 0,
             "from": "2022-02-23T00:00:00+00:00",
             "to": "2022-03-02T23:59:59+00:00",
         },
@@ -56,10 +59,18 @@ SAMPLE_REPORT: Report = {
             "source": "bluesky",
             "runs": 4,
             "posts_read": 119,
+            "posts_off_topic": 0,
             "from": "2022-02-25T00:00:00+00:00",
             "to": "2022-03-02T23:59:59+00:00",
         },
-        {"source": "import:twarc2", "runs": 1, "posts_read": 310, "from": None, "to": None},
+        {
+            "source": "import:twarc2",
+            "runs": 1,
+            "posts_read": 310,
+            "posts_off_topic": 12,
+            "from": None,
+            "to": None,
+        },
     ],
     "supporters": {
         "joined": 512,
@@ -256,6 +267,14 @@ def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, int]:
     out = StringIO()
     call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
     return json.loads(out.getvalue())
+
+
+def listen_for(slug: str, *hashtags: str) -> Campaign:
+    """The campaign also listens for `hashtags` (the recorded pages are about other topics)."""
+    campaign = Campaign.objects.get(slug=slug)
+    campaign.listening = {**campaign.listening, "hashtags": [*campaign.hashtags, *hashtags]}
+    campaign.save(update_fields=["listening"])
+    return campaign
 
 
 def fold_all() -> None:

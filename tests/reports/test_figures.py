@@ -22,7 +22,15 @@ from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.verification import do_verify_supporters
 from tests.fakes import ROOT
-from tests.reports.fakes import CHILD, HAND_BUILT, UMBRELLA, csv_file, fold_all, run_import
+from tests.reports.fakes import (
+    CHILD,
+    HAND_BUILT,
+    UMBRELLA,
+    csv_file,
+    fold_all,
+    listen_for,
+    run_import,
+)
 
 pytestmark = pytest.mark.django_db
 FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
@@ -61,6 +69,7 @@ def test_it_computes_every_figure_on_a_hand_built_dataset(
 
 
 def test_it_folds_into_counters_what_a_rebuild_counts(campaigns: list[str], tmp_path: Path) -> None:
+    listen_for(CHILD, "Brexit", "kpop")
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
     run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
     run_import(csv_file(tmp_path, HAND_BUILT), "csv")
@@ -89,6 +98,8 @@ def test_it_counts_a_post_from_two_children_once_for_their_umbrella(
 ) -> None:
     child = Campaign.objects.get(slug=CHILD)
     sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
+    listen_for(CHILD, "Brexit")
+    listen_for(sibling.slug, "Brexit")
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", sibling.slug)
     fold_all()
@@ -258,6 +269,7 @@ def test_it_matches_the_figures_of_a_recorded_x_page_to_the_page_itself(
         kinds[kind] += 1
     followers = {u["id"]: u["public_metrics"]["followers_count"] for u in page["includes"]["users"]}
     authors = {t["author_id"] for t in tweets}
+    listen_for(CHILD, "Brexit")  # every post carries it, 41 only in the post they retweet
     run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
     report = full_report(Campaign.objects.get(slug=CHILD))
     posts = report["posts"]
@@ -282,3 +294,82 @@ def test_it_matches_the_figures_of_a_recorded_x_page_to_the_page_itself(
     for code, n in languages.items():
         if code != "und":
             assert n <= by_language[code] <= n + languages.get("und", 0), code
+
+
+def _tags_of(tweet: dict[str, Any]) -> set[str]:
+    return {h["tag"].casefold() for h in (tweet.get("entities") or {}).get("hashtags") or []}
+
+
+def test_it_counts_only_the_campaigns_posts_of_a_recorded_x_page(campaigns: list[str]) -> None:
+    """A search brings more than a campaign's posts: only those carrying its hashtag, or
+    retweeting, quoting or answering a post that does, are counted; the rest is off-topic.
+    Counted here from the raw JSON: #JohnsonOut in the post, or in the post it refers to."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    carried = {t["id"]: _tags_of(t) for t in page["includes"]["tweets"]}
+    on_topic = [
+        t
+        for t in page["data"]
+        if "johnsonout" in _tags_of(t)
+        or any(
+            "johnsonout" in carried.get(r["id"], set()) for r in t.get("referenced_tweets") or []
+        )
+    ]
+    assert 0 < len(on_topic) < len(page["data"])
+    listen_for(CHILD, "JohnsonOut")
+    summary = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    report = full_report(Campaign.objects.get(slug=CHILD))
+    assert report["posts"]["total"] == len(on_topic)
+    assert report["authors"]["unique"] == len({t["author_id"] for t in on_topic})
+    assert report["engagement"]["likes"] == sum(t["public_metrics"]["like_count"] for t in on_topic)
+    assert summary["off_topic"] == len(page["data"]) - len(on_topic)
+    assert report["sources"][0]["posts_off_topic"] == len(page["data"]) - len(on_topic)
+
+
+def test_it_counts_nothing_of_a_page_about_another_topic(campaigns: list[str]) -> None:
+    """The Brexit page imported into the Khojaly campaign: not one post carries its hashtags
+    or mentions its targets, so no figure counts any of them."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    summary = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    for report in (full_report(campaign), dashboard_report(campaign)):
+        assert report["posts"]["total"] == 0
+        assert report["authors"]["unique"] == 0
+        assert not report["authors"]["potential_reach"]
+    assert summary["read"] == summary["off_topic"] == len(page["data"])
+
+
+@pytest.mark.parametrize("retweets_first", [True, False])
+def test_it_counts_a_retweet_of_a_campaign_post_whatever_the_order_of_files(
+    campaigns: list[str], tmp_path: Path, retweets_first: bool
+) -> None:
+    """Retweets whose own (cut short) text lacks #JohnsonOut, in a file without the posts they
+    retweet; those posts, which carry it, in another file. Either order counts the same."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    carried = {t["id"]: t for t in page["includes"]["tweets"] if "johnsonout" in _tags_of(t)}
+    retweets = [
+        t
+        for t in page["data"]
+        if "johnsonout" not in _tags_of(t)
+        and any(
+            r["type"] == "retweeted" and r["id"] in carried for r in t.get("referenced_tweets", [])
+        )
+    ]
+    originals = [carried[r["id"]] for t in retweets for r in t["referenced_tweets"]]
+    originals = list({t["id"]: t for t in originals}.values())
+    assert retweets and originals
+    first = tmp_path / "retweets.jsonl"
+    first.write_bytes(
+        orjson.dumps({"data": retweets, "includes": {"users": page["includes"]["users"]}})
+    )
+    second = tmp_path / "originals.jsonl"
+    second.write_bytes(
+        orjson.dumps({"data": originals, "includes": {"users": page["includes"]["users"]}})
+    )
+    listen_for(CHILD, "JohnsonOut")
+    for path in (first, second) if retweets_first else (second, first):
+        run_import(path, "twarc2")
+    report = full_report(Campaign.objects.get(slug=CHILD))
+    assert report["posts"]["total"] == len(retweets) + len(originals)
+    assert report["posts"]["reposts"] == len(retweets)
+    assert sum(source["posts_off_topic"] for source in report["sources"]) == 0

@@ -100,6 +100,17 @@ def post(status: dict[str, Any]) -> PostRecord:
 
 
 def normalise_statuses(statuses: list[dict[str, Any]]) -> Page:
-    posts = [post(s) for s in statuses]
+    posts = []
+    for status in statuses:
+        record = post(status)
+        # A boost or quote carries the post it shares: its tags and mentions decide too.
+        quoted = status.get("quote") or {}
+        shared = status.get("reblog") or (
+            quoted.get("quoted_status") if isinstance(quoted, dict) else None
+        )
+        if isinstance(shared, dict) and shared.get("uri"):
+            inner = post(shared)
+            record.context_hashtags, record.context_mentions = inner.hashtags, inner.mentions
+        posts.append(record)
     authors = {a.author_id: a for a in (author(s.get("account") or {}) for s in statuses)}
     return Page(posts=posts, authors=list(authors.values()))

@@ -79,8 +79,26 @@ class _User(TypedDict, total=False):
     public_metrics: dict[str, Any] | None
 
 
+class _Carried(TypedDict, total=False):
+    hashtags: list[_Tag] | None
+    mentions: list[_Mention] | None
+
+
+class _CarriedNote(TypedDict, total=False):
+    text: Any
+    entities: _Carried | None
+
+
+# A referenced post: only what decides whether a repost, quote or reply of it is a campaign's.
+class _Referenced(TypedDict, total=False):
+    id: Any
+    entities: _Carried | None
+    note_tweet: _CarriedNote | None
+
+
 class _Includes(TypedDict, total=False):
     users: list[_User] | None
+    tweets: list[_Referenced] | None
 
 
 class _Response(TypedDict, total=False):
@@ -207,6 +225,22 @@ def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> 
     usernames = {str(u["id"]): str(u.get("username") or "") for u in raw_users}
     users = [author(u) for u in raw_users if memory is None or memory.fresh(u)]
     # Referenced posts come in includes.tweets: they are public posts of the conversation too,
-    # but only the ones the query returned are the campaign's posts.
+    # but only the ones the query returned are the campaign's posts. What they carry tells
+    # whether a repost, quote or reply of them belongs to the campaign.
+    referenced = {str(t["id"]): t for t in includes.get("tweets") or [] if t.get("id")}
     posts = [post(t, usernames) for t in tweets if t.get("id")]
+    for record in posts:
+        carried = referenced.get(record.refers_to)
+        if carried is not None:
+            record.context_hashtags, record.context_mentions = _tags_and_mentions(carried)
     return Page(posts=posts, authors=users)
+
+
+def _tags_and_mentions(tweet: dict[str, Any]) -> tuple[list[str], list[str]]:
+    note = tweet.get("note_tweet") or {}
+    entities = (note if note.get("text") else tweet).get("entities") or {}
+    tags = [fold_tag(h["tag"]) for h in entities.get("hashtags") or [] if h.get("tag")]
+    mentions = [
+        fold_handle(m["username"]) for m in entities.get("mentions") or [] if m.get("username")
+    ]
+    return unique(tags), unique(mentions)
