@@ -110,6 +110,21 @@ class PostRecord:
     context_mentions: list[str] = field(default_factory=list)
 
 
+# A post that is several things at once takes the first of these, on every network: a repost
+# shares a post as it is (its own text, if any, is not the author's), a quote adds a comment to
+# another post even when it also answers one (docs/metrics.md).
+KIND_PRECEDENCE = ("repost", "quote", "reply", "original")
+
+
+def first_kind(kinds: dict[str, str]) -> tuple[str, str]:
+    """(kind, the post it refers to) of the first kind in KIND_PRECEDENCE among `kinds`
+    (kind -> referred post id); ("original", "") when it refers to nothing."""
+    for kind in KIND_PRECEDENCE:
+        if kind in kinds:
+            return kind, kinds[kind]
+    return "original", ""
+
+
 @dataclass
 class Page:
     """What one page of a network's answer, or one line of a file, yields."""

@@ -9,6 +9,7 @@ from hashrally.listening.records import (
     AuthorRecord,
     Page,
     PostRecord,
+    first_kind,
     hashtags_in,
     links_in,
     mentions_in,
@@ -65,14 +66,15 @@ def post(view: dict[str, Any]) -> PostRecord:
     handle = str(author_view.get("handle") or "")
     text = str(record.get("text") or "")
     tags, mention_dids, links = _facets(record)
-    kind, refers_to = "original", ""
+    kinds: dict[str, str] = {}
     if record.get("reply"):
-        kind, refers_to = "reply", str((record["reply"].get("parent") or {}).get("uri") or "")
+        kinds["reply"] = str((record["reply"].get("parent") or {}).get("uri") or "")
     embed = record.get("embed") or {}
     if str(embed.get("$type") or "").startswith("app.bsky.embed.record"):
         quoted = embed.get("record") or {}
         quoted = quoted.get("record", quoted)
-        kind, refers_to = "quote", str(quoted.get("uri") or "")
+        kinds["quote"] = str(quoted.get("uri") or "")
+    kind, refers_to = first_kind(kinds)
     langs = record.get("langs") or []
     # Mentions are facets pointing at DIDs; the handles as written in the text match targets.
     return PostRecord(

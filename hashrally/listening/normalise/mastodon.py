@@ -12,7 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hashrally.core.folding import fold_handle, fold_tag
-from hashrally.listening.records import AuthorRecord, Page, PostRecord, links_in, parse_time, unique
+from hashrally.listening.records import (
+    AuthorRecord,
+    Page,
+    PostRecord,
+    first_kind,
+    links_in,
+    parse_time,
+    unique,
+)
 
 NETWORK = "mastodon"
 
@@ -68,15 +76,16 @@ def post(status: dict[str, Any]) -> PostRecord:
     reblog = status.get("reblog")
     account = status.get("account") or {}
     text = text_of(str(status.get("content") or ""))
-    kind, refers_to = "original", ""
+    kinds: dict[str, str] = {}
     if reblog:
-        kind, refers_to = "repost", str(reblog.get("uri") or "")
-    elif status.get("in_reply_to_id"):
-        kind = "reply"
-    elif status.get("quote"):
-        kind = "quote"
+        kinds["repost"] = str(reblog.get("uri") or "")
+    if status.get("quote"):
         quoted = status["quote"].get("quoted_status") or status["quote"]
-        refers_to = str(quoted.get("uri") or "") if isinstance(quoted, dict) else ""
+        kinds["quote"] = str(quoted.get("uri") or "") if isinstance(quoted, dict) else ""
+    if status.get("in_reply_to_id"):
+        # Mastodon gives the parent's local id only; its uri is not in the status.
+        kinds["reply"] = ""
+    kind, refers_to = first_kind(kinds)
     mentions = [fold_handle(str(m.get("acct") or "")) for m in status.get("mentions") or []]
     return PostRecord(
         network=NETWORK,

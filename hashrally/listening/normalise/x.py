@@ -15,6 +15,7 @@ from hashrally.listening.records import (
     AuthorRecord,
     Page,
     PostRecord,
+    first_kind,
     hashtags_in,
     links_in,
     mentions_in,
@@ -155,11 +156,13 @@ def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
     listed = "entities" in source
     entities = source.get("entities") or {}
     metrics = tweet.get("public_metrics") or {}
-    kind, refers_to = "original", ""
-    for ref in tweet.get("referenced_tweets") or []:
-        kind, refers_to = _KINDS.get(ref.get("type"), "original"), str(ref.get("id", ""))
-        if kind == "repost":
-            break
+    kind, refers_to = first_kind(
+        {
+            _KINDS[ref["type"]]: str(ref.get("id", ""))
+            for ref in reversed(tweet.get("referenced_tweets") or [])
+            if ref.get("type") in _KINDS
+        }
+    )
     author_id = str(tweet.get("author_id") or "")
     handle = usernames.get(author_id, "")
     tweet_id = str(tweet["id"])
