@@ -167,7 +167,8 @@ def assemble(campaign: Campaign, counters: Counters, more: Extras | None) -> Rep
             "by_network": _top(counters.get("authors_network", {})),
             "potential_reach": reach,
             "potential_impressions": total.get("potential_impressions", 0),
-            "views": engagement.get("views") if total.get("views_posts") else None,
+            # Zero when every post with a view count has 0 views; null when none has a count.
+            "views": engagement.get("views", 0) if total.get("views_posts") else None,
             "posts_with_views": total.get("views_posts", 0),
             "countries": {
                 "by_country": _top(placed),

@@ -373,3 +373,25 @@ def test_it_counts_a_retweet_of_a_campaign_post_whatever_the_order_of_files(
     assert report["posts"]["total"] == len(retweets) + len(originals)
     assert report["posts"]["reposts"] == len(retweets)
     assert sum(source["posts_off_topic"] for source in report["sources"]) == 0
+
+
+@pytest.mark.parametrize("views", [0, None])
+def test_it_tells_zero_views_from_unknown_views(
+    campaigns: list[str], tmp_path: Path, views: int | None
+) -> None:
+    """X sends `impression_count` 0 for posts nobody viewed: the report says 0, not unknown.
+    Without the field (older exports) the views are unknown: null."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    for tweet in page["data"]:
+        tweet["public_metrics"].pop("impression_count", None)
+        if views is not None:
+            tweet["public_metrics"]["impression_count"] = views
+    path = tmp_path / "views.jsonl"
+    path.write_bytes(orjson.dumps(page))
+    listen_for(CHILD, "Brexit")
+    run_import(path, "twarc2")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    for report in (full_report(campaign), dashboard_report(campaign)):
+        assert report["authors"]["views"] == views
+        assert report["authors"]["posts_with_views"] == (0 if views is None else len(page["data"]))
