@@ -7,6 +7,7 @@ nothing sleeps for real.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
@@ -359,3 +360,28 @@ def test_it_keys_a_run_by_its_instances_hashtags_and_window(campaigns: list[str]
     assert key != mastodon.run_key(one, since, None)
     assert key != mastodon.run_key(both, since + dt.timedelta(days=1), None)
     assert key != mastodon.run_key(both, since, since + dt.timedelta(days=9))
+
+
+def test_it_reads_a_mention_on_the_posts_own_server_with_its_host() -> None:
+    """On fosstodon.org a mention of a fosstodon.org account comes as `acct` "schochastics" with
+    the host only in its `url` (the shape Mastodon sends for local accounts)."""
+    from hashrally.listening.normalise.mastodon import normalise_statuses
+    from tests.listening.fakes import RECORDED
+
+    status = copy.deepcopy(RECORDED[0])
+    status["mentions"] = [
+        {
+            "id": "109",
+            "username": "schochastics",
+            "acct": "schochastics",
+            "url": "https://fosstodon.org/@schochastics",
+        },
+        {
+            "id": "110",
+            "username": "someone",
+            "acct": "someone@mastodon.social",
+            "url": "https://mastodon.social/@someone",
+        },
+    ]
+    (record,) = normalise_statuses([status]).posts
+    assert record.mentions == ["schochastics@fosstodon.org", "someone@mastodon.social"]

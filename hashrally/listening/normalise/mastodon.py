@@ -86,7 +86,9 @@ def post(status: dict[str, Any]) -> PostRecord:
         # Mastodon gives the parent's local id only; its uri is not in the status.
         kinds["reply"] = ""
     kind, refers_to = first_kind(kinds)
-    mentions = [fold_handle(str(m.get("acct") or "")) for m in status.get("mentions") or []]
+    # A mention of an account on the post's own server has no host in its `acct`; its `url`
+    # has it, and targets are written user@server.
+    mentions = [fold_handle(acct_of(m)) for m in status.get("mentions") or []]
     return PostRecord(
         network=NETWORK,
         post_id=str(status["uri"]),
