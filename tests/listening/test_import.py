@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from io import StringIO
 from pathlib import Path
 
 import orjson
@@ -30,6 +31,7 @@ def test_it_imports_twarc2_jsonl(campaigns: list[str]) -> None:
         "duplicates": 0,
         "off_topic": 100,
         "errors": 0,
+        "problems": [],
     }
     assert Post.objects.filter(network="x").count() == 100
     assert Author.objects.filter(network="x").count() >= 90
@@ -354,3 +356,27 @@ def test_it_tells_a_csv_rows_network_by_its_address(url: str, network: str) -> N
 
     row = {"url": url, "author": "ayla", "text": "#Khojaly", "created": "2026-02-26T08:00:00Z"}
     assert csv_row(row).network == network
+
+
+def test_it_names_refused_lines_on_stderr_and_exits_2_keeping_the_good_ones(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    good = (FIXTURES / "x" / "two_tweets.jsonl").read_bytes().strip()
+    lines = [good, *[b"{not json" for _ in range(7)], good.replace(b'"id"', b'"id" ', 1)]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import", SLUG, str(path), "--format", "twarc2", "--json", stdout=out, stderr=err
+        )
+    assert refused.value.returncode == 2
+    assert "7 lines or pages refused" in str(refused.value)
+    shown = err.getvalue().splitlines()
+    assert shown[0].startswith("mixed.jsonl:2: ") and shown[4].startswith("mixed.jsonl:6: ")
+    assert "and 2 more refused lines" in shown[5]
+    summary = json.loads(out.getvalue())
+    assert summary["errors"] == 7
+    assert [p["where"] for p in summary["problems"]] == [f"mixed.jsonl:{n}" for n in range(2, 9)]
+    # The good lines are kept.
+    assert summary["read"] == 2 * len(orjson.loads(good)["data"])

@@ -14,8 +14,9 @@ import copy
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import fold
@@ -263,9 +264,14 @@ def sample_report() -> Report:
 CHILD, UMBRELLA = "recognize-to-reconcile", "justice-for-khojaly"
 
 
-def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, int]:
+def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, Any]:
     out = StringIO()
-    call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
+    try:
+        call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
+    except CommandError as refused:
+        # Some lines refused (exit status 2): the summary names them; tests look at it.
+        if refused.returncode != 2:
+            raise
     return json.loads(out.getvalue())
 
 

@@ -11,12 +11,24 @@ from tqdm import tqdm
 from hashrally.campaigns.models import Campaign
 from hashrally.listening import importers, runs
 from hashrally.listening.config import listening_for
-from hashrally.listening.models import CollectionRun
+from hashrally.listening.models import CollectionRun, RunProblem
 from hashrally.listening.pipeline import consume
+
+# Problems printed in full on stderr; the rest are counted (all are in the admin).
+SHOWN_PROBLEMS = 5
+# Problems the --json summary lists (a broken file can have one per line).
+LISTED_PROBLEMS = 100
+# Exit status when the file was read but some lines or pages were refused.
+SOME_REFUSED = 2
 
 
 class Command(BaseCommand):
-    help = "Import posts people already have (twarc2 JSONL, CSV, Mastodon or Bluesky JSON)."
+    help = (
+        "Import posts people already have (twarc2 JSONL, CSV, Mastodon or Bluesky JSON). Good "
+        "lines are kept; each refused line or page is named (file:line) with its reason on "
+        "stderr. Exit status: 0 when everything was read, 2 when some lines or pages were "
+        "refused, 1 when the import failed."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")
@@ -59,7 +71,21 @@ class Command(BaseCommand):
         if status == CollectionRun.Status.FINISHED:
             reason = "end of file"
         run = runs.finish(run, status, reason)
-        summary = run.summary()
+        problems = list(
+            RunProblem.objects.filter(run=run).order_by("id").values_list("where", "reason")
+        )
+        summary: dict[str, Any] = {
+            **run.summary(),
+            "problems": [{"where": w, "reason": r} for w, r in problems[:LISTED_PROBLEMS]],
+        }
+        for where, why in problems[:SHOWN_PROBLEMS]:
+            self.stderr.write(f"{where}: {why}")
+        if len(problems) > SHOWN_PROBLEMS:
+            self.stderr.write(
+                f"... and {len(problems) - SHOWN_PROBLEMS} more refused lines or pages "
+                "(all in the admin's collection runs; --json lists the first "
+                f"{LISTED_PROBLEMS})"
+            )
         if options["json"]:
             self.stdout.write(json.dumps(summary))
         else:
@@ -69,3 +95,8 @@ class Command(BaseCommand):
             )
         if status == CollectionRun.Status.FAILED:
             raise CommandError(reason)
+        if problems:
+            raise CommandError(
+                f"{len(problems)} lines or pages refused; the rest was imported",
+                returncode=SOME_REFUSED,
+            )
