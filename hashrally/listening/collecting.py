@@ -173,5 +173,7 @@ def collect_due(
                 f"collect {campaign.slug} {network}: read {run.read}, new {run.new}, "
                 f"errors {run.errors} ({run.status}: {run.stop_reason})"
             )
+            for line in runs.problem_lines(run):
+                say(f"collect {campaign.slug} {network}: {line}")
             done.append(run)
     return done

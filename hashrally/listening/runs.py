@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
-from hashrally.listening.models import CollectionRun
+from hashrally.listening.models import CollectionRun, RunProblem
 
 
 def start_or_resume(campaign: Campaign, source: str, key: str, **fields: object) -> CollectionRun:
@@ -43,3 +43,20 @@ def last_finished(campaign: Campaign, source: str, key: str) -> CollectionRun | 
         .order_by("-finished_at")
         .first()
     )
+
+
+# Problems said in full where people look (a command's stderr, the worker's log); the rest are
+# counted, and all are in the admin's collection runs.
+SHOWN_PROBLEMS = 5
+
+
+def problem_lines(run: CollectionRun, shown: int = SHOWN_PROBLEMS) -> list[str]:
+    """The run's refused pages or lines as "where: reason", the first `shown` of them, then how
+    many more there are."""
+    problems = RunProblem.objects.filter(run=run).order_by("id")
+    total = problems.count()
+    lines = [f"{where}: {why}" for where, why in problems.values_list("where", "reason")[:shown]]
+    if total > shown:
+        more = total - shown
+        lines.append(f"... and {more} more refused lines or pages (all in the admin's runs)")
+    return lines

@@ -17,8 +17,8 @@ from hashrally.campaigns.models import Campaign
 from hashrally.listening import collecting
 from hashrally.listening.config import listening_for
 from hashrally.listening.fetch import Fetcher
-from hashrally.listening.models import CollectionRun
-from tests.listening.fakes import FakeMastodon, statuses, stored, uris
+from hashrally.listening.models import CollectionRun, RunProblem
+from tests.listening.fakes import FakeMastodon, Reply, statuses, stored, uris
 
 pytestmark = pytest.mark.django_db
 SLUG = "recognize-to-reconcile"
@@ -167,3 +167,16 @@ def test_it_runs_due_collections_in_the_worker(
     call_command("worker", "--once", "--collect", stdout=out)
     assert f"collect {SLUG} mastodon: read 4, new 4" in out.getvalue()
     assert len(stored()) == 4
+
+
+def test_it_says_why_a_page_was_refused_in_the_workers_log(
+    campaigns: list[str], fakes: Callable[..., FakeMastodon], fetcher: Fetcher
+) -> None:
+    fake = fakes(statuses(3), page_size=5)
+    fake.replies[1] = Reply(body=b'{"error": "This method requires an authenticated user"}')
+    campaign_with(networks=["mastodon"], mastodon={"instances": [fake.base]})
+    said: list[str] = []
+    (run,) = collecting.collect_due(now=NOW, fetcher=fetcher, say=said.append)
+    assert run.errors == 1
+    (reason,) = RunProblem.objects.filter(run=run).values_list("reason", flat=True)
+    assert any(fake.base in line and reason in line for line in said), said

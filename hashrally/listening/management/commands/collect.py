@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from hashrally.campaigns.models import Campaign
 from hashrally.core.networks import COLLECTED_NETWORKS
-from hashrally.listening import collecting
+from hashrally.listening import collecting, runs
 from hashrally.listening.config import listening_for
 from hashrally.listening.connectors import MissingCredentials
 from hashrally.listening.fetch import Fetcher
@@ -80,6 +80,8 @@ class Command(BaseCommand):
                         f"{network}: read {run.read}, new {run.new}, updated {run.updated}, "
                         f"duplicates {run.duplicates}, errors {run.errors} ({reason})"
                     )
+                for line in runs.problem_lines(run):
+                    self.stderr.write(f"{network}: {line}")
                 if run.status == CollectionRun.Status.FAILED:
                     failed.append(f"{network}: {reason}")
         if failed:

@@ -14,8 +14,6 @@ from hashrally.listening.config import listening_for
 from hashrally.listening.models import CollectionRun, RunProblem
 from hashrally.listening.pipeline import consume
 
-# Problems printed in full on stderr; the rest are counted (all are in the admin).
-SHOWN_PROBLEMS = 5
 # Problems the --json summary lists (a broken file can have one per line).
 LISTED_PROBLEMS = 100
 # Exit status when the file was read but some lines or pages were refused.
@@ -78,14 +76,8 @@ class Command(BaseCommand):
             **run.summary(),
             "problems": [{"where": w, "reason": r} for w, r in problems[:LISTED_PROBLEMS]],
         }
-        for where, why in problems[:SHOWN_PROBLEMS]:
-            self.stderr.write(f"{where}: {why}")
-        if len(problems) > SHOWN_PROBLEMS:
-            self.stderr.write(
-                f"... and {len(problems) - SHOWN_PROBLEMS} more refused lines or pages "
-                "(all in the admin's collection runs; --json lists the first "
-                f"{LISTED_PROBLEMS})"
-            )
+        for line in runs.problem_lines(run):
+            self.stderr.write(line)
         if options["json"]:
             self.stdout.write(json.dumps(summary))
         else:
