@@ -52,9 +52,14 @@ def _mastodon() -> Callable[[bytes], Page]:
 def _bluesky() -> Callable[[bytes], Page]:
     def parse(raw: bytes) -> Page:
         data = orjson.loads(raw)
-        if isinstance(data, dict) and "posts" in data:
-            return bluesky.normalise_posts(data["posts"])
-        return bluesky.normalise_posts(data if isinstance(data, list) else [data])
+        # An endpoint's whole answer (searchPosts, getPosts, feeds, getPostThread), or its items.
+        if isinstance(data, dict):
+            for key in ("posts", "feed"):
+                if isinstance(data.get(key), list):
+                    return bluesky.normalise_items(data[key])
+            if isinstance(data.get("thread"), dict):
+                return bluesky.normalise_items([data["thread"]])
+        return bluesky.normalise_items(data if isinstance(data, list) else [data])
 
     return parse
 

@@ -100,6 +100,104 @@ def post(view: dict[str, Any]) -> PostRecord:
 
 
 def normalise_posts(views: list[dict[str, Any]]) -> Page:
+    for n, view in enumerate(views, 1):
+        _check_view(view, f"post {n}")
     posts = [post(v) for v in views]
     authors = {a.author_id: a for a in (author(v["author"]) for v in views if v.get("author"))}
     return Page(posts=posts, authors=list(authors.values()))
+
+
+def _check_view(view: object, where: str) -> None:
+    """A post without its uri, author or date is refused, never stored half-known."""
+    if not isinstance(view, dict):
+        raise ValueError(f"{where} is a JSON {type(view).__name__}, not a post view")
+    record = view.get("record") or {}
+    if not view.get("uri"):
+        raise ValueError(f"{where} has no uri")
+    if not (view.get("author") or {}).get("did"):
+        raise ValueError(f"{where} has no author did")
+    if not (record.get("createdAt") or view.get("indexedAt")):
+        raise ValueError(f"{where} has no createdAt or indexedAt")
+
+
+def _repost(item: dict[str, Any], shared: PostRecord) -> tuple[PostRecord, AuthorRecord]:
+    """A feed item's `reason` of type reasonRepost: the reposter shared `shared` at
+    `indexedAt`. The view carries no uri of the repost record itself, so it is keyed by the
+    reposter and the post, which is what makes one repost."""
+    reason = item["reason"]
+    by = reason.get("by") or {}
+    did = str(by.get("did") or "")
+    if not did:
+        raise ValueError("a repost reason has no reposter did")
+    return (
+        PostRecord(
+            network=NETWORK,
+            post_id=str(reason.get("uri") or f"{shared.post_id}#repost-by-{did}"),
+            author_id=did,
+            author_handle=str(by.get("handle") or ""),
+            url=shared.url,
+            created_at=parse_time(reason.get("indexedAt")) or shared.created_at,
+            kind="repost",
+            refers_to=shared.post_id,
+            context_hashtags=shared.hashtags,
+            context_mentions=shared.mentions,
+        ),
+        author(by),
+    )
+
+
+def _thread_views(thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every post of a getPostThread answer: the post, its parents up the thread, its replies
+    down it (a blocked or deleted one comes without a post and is passed over)."""
+    views: list[dict[str, Any]] = []
+    node = thread.get("parent")
+    while isinstance(node, dict):
+        if isinstance(node.get("post"), dict):
+            views.append(node["post"])
+        node = node.get("parent")
+    stack = [thread]
+    while stack:
+        node = stack.pop()
+        if isinstance(node.get("post"), dict):
+            views.append(node["post"])
+        stack.extend(r for r in node.get("replies") or [] if isinstance(r, dict))
+    return views
+
+
+def normalise_items(items: list[Any]) -> Page:
+    """Whatever Bluesky's read endpoints put in a list: post views (searchPosts, getPosts),
+    feed items `{"post", "reply", "reason"}` (getAuthorFeed, getTimeline, feeds) and thread
+    views (getPostThread). A feed item's reply parent is context for matching, not one of the
+    answer's posts; a repost reason is a post of its own, by the reposter."""
+    views: list[dict[str, Any]] = []
+    reposts: list[tuple[int, dict[str, Any]]] = []
+    parents: dict[int, dict[str, Any]] = {}
+    for n, item in enumerate(items, 1):
+        if isinstance(item, dict) and "uri" not in item and isinstance(item.get("post"), dict):
+            if str(item.get("$type") or "").endswith("#threadViewPost") or "replies" in item:
+                views += _thread_views(item)
+                continue
+            _check_view(item["post"], f"feed item {n}")
+            views.append(item["post"])
+            reason = item.get("reason") or {}
+            if str(reason.get("$type") or "").endswith("#reasonRepost"):
+                reposts.append((len(views) - 1, item))
+            parent = (item.get("reply") or {}).get("parent")
+            if isinstance(parent, dict) and parent.get("record"):
+                parents[len(views) - 1] = parent
+        else:
+            views.append(item)
+    page = normalise_posts(views)
+    for index, parent in parents.items():
+        carried = post(parent) if parent.get("uri") else None
+        if carried is not None:
+            page.posts[index].context_hashtags = carried.hashtags
+            page.posts[index].context_mentions = carried.mentions
+    known = {a.author_id for a in page.authors}
+    for index, item in reposts:
+        record, reposter = _repost(item, page.posts[index])
+        page.posts.append(record)
+        if reposter.author_id not in known:
+            page.authors.append(reposter)
+            known.add(reposter.author_id)
+    return page
