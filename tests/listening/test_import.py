@@ -380,3 +380,44 @@ def test_it_names_refused_lines_on_stderr_and_exits_2_keeping_the_good_ones(
     assert [p["where"] for p in summary["problems"]] == [f"mixed.jsonl:{n}" for n in range(2, 9)]
     # The good lines are kept.
     assert summary["read"] == 2 * len(orjson.loads(good)["data"])
+
+
+def _bluesky_file(tmp_path: Path) -> Path:
+    import yaml
+
+    recorded = yaml.safe_load((FIXTURES / "bluesky" / "f_search.yml").read_text(encoding="utf-8"))
+    path = tmp_path / "bluesky.json"
+    path.write_text(recorded["http_interactions"][0]["response"]["body"]["string"] + "\n")
+    return path
+
+
+@pytest.mark.parametrize("wrong", ["mastodon", "twarc2", "csv"])
+def test_it_refuses_a_file_in_another_format_at_once(
+    campaigns: list[str], tmp_path: Path, wrong: str
+) -> None:
+    path = _bluesky_file(tmp_path)
+    with pytest.raises(CommandError, match=r"not a \w+ file: .*Bluesky.*use --format bluesky"):
+        call_command("import", SLUG, str(path), "--format", wrong)
+    assert not CollectionRun.objects.exists() and not Post.objects.exists()
+
+
+def test_it_tells_the_format_from_the_file_when_none_is_given(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    path = _bluesky_file(tmp_path)
+    posts = orjson.loads(path.read_bytes())["posts"]
+    out = StringIO()
+    call_command("import", SLUG, str(path), "--json", stdout=out)
+    assert json.loads(out.getvalue())["read"] == len(posts)
+    assert CollectionRun.objects.get().source == "import:bluesky"
+
+
+def test_it_refuses_a_pretty_printed_json_file_with_what_to_do(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    tweets = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    path = tmp_path / "pretty.json"
+    path.write_bytes(orjson.dumps([tweets], option=orjson.OPT_INDENT_2))
+    with pytest.raises(CommandError, match=r"one JSON object per line.*jq -c"):
+        call_command("import", SLUG, str(path), "--format", "twarc2")
+    assert not CollectionRun.objects.exists()

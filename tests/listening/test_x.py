@@ -448,3 +448,12 @@ def test_it_reports_a_query_too_long_before_any_request(
     with pytest.raises((ValueError, CommandError), match="512"):
         run_command()
     assert fake_x.requests == [] and not CollectionRun.objects.exists()
+
+
+def test_it_reads_an_empty_results_page_and_refuses_what_is_no_x_response() -> None:
+    from hashrally.listening.normalise.x import decode, normalise_page
+
+    empty = decode(b'{"meta": {"result_count": 0}}')
+    assert normalise_page(empty).posts == []
+    with pytest.raises(ValueError, match="not an X API v2 response"):
+        normalise_page(decode(b'{"feed": [], "cursor": "x"}'))

@@ -110,7 +110,18 @@ def post(status: dict[str, Any]) -> PostRecord:
     )
 
 
+def check_status(status: object, where: str) -> None:
+    """A status without its uri, account or date is refused, never stored half-known."""
+    if not isinstance(status, dict):
+        raise ValueError(f"{where} is a JSON {type(status).__name__}, not a status")
+    for field in ("uri", "account", "created_at"):
+        if not status.get(field):
+            raise ValueError(f"{where} has no {field}")
+
+
 def normalise_statuses(statuses: list[dict[str, Any]]) -> Page:
+    for n, status in enumerate(statuses, 1):
+        check_status(status, f"status {n}")
     posts = []
     for status in statuses:
         record = post(status)

@@ -102,10 +102,15 @@ class _Includes(TypedDict, total=False):
     tweets: list[_Referenced] | None
 
 
+class _Meta(TypedDict, total=False):
+    result_count: Any
+
+
 class _Response(TypedDict, total=False):
     data: list[_Tweet] | _Tweet | None
     includes: _Includes | None
     errors: list[dict[str, Any]] | None
+    meta: _Meta | None  # an empty page of results has only this
 
 
 _DECODER = msgspec.json.Decoder(_Response)
@@ -218,6 +223,8 @@ class AuthorMemory:
 
 def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> Page:
     """One API response: `data` (a list, or one post in stream output) plus `includes`."""
+    if not any(key in page for key in ("data", "errors", "meta")):
+        raise ValueError("not an X API v2 response: no data, meta or errors")
     if "data" not in page and "errors" in page:
         first = (page["errors"] or [{}])[0]
         return Page(api_error=str(first.get("detail") or first.get("message") or first)[:500])

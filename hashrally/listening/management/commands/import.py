@@ -13,6 +13,7 @@ from hashrally.listening import importers, runs
 from hashrally.listening.config import listening_for
 from hashrally.listening.models import CollectionRun, RunProblem
 from hashrally.listening.pipeline import consume
+from hashrally.listening.sniff import sniff
 
 # Problems the --json summary lists (a broken file can have one per line).
 LISTED_PROBLEMS = 100
@@ -31,7 +32,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")
         parser.add_argument("file", metavar="FILE")
-        parser.add_argument("--format", required=True, choices=importers.FORMATS)
+        parser.add_argument(
+            "--format",
+            choices=importers.FORMATS,
+            help="the file's format; told from its first line when left out, and a file that "
+            "is not in the format given is refused before anything is read",
+        )
         parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,10 +47,18 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        found = sniff(path)
+        fmt = options["format"] or found.format
+        if fmt is None:
+            raise CommandError(f"{path}: cannot tell its format: the first line is {found.what}")
+        if found.format != fmt and not (fmt == "csv" and found.text):
+            raise CommandError(
+                f"{path}: not a {fmt} file: its first line is {found.what}"
+                + (f" (use --format {found.format})" if found.format else "")
+            )
+        options["format"] = fmt
         listening = listening_for(campaign)
-        run = runs.start_or_resume(
-            campaign, f"import:{options['format']}", importers.file_key(path)
-        )
+        run = runs.start_or_resume(campaign, f"import:{fmt}", importers.file_key(path))
         resumed_at = int(run.checkpoint.get("offset", 0))
         progress = tqdm(
             total=importers.size_of(path),

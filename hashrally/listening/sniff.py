@@ -1,0 +1,78 @@
+"""What a file to import holds, told from its first line: which format, or why none.
+
+`hashrally import` asks this before it starts a run, so a file given the wrong `--format` (or
+none) is refused at once with what was found, instead of being read line by line into posts
+with no text, author or date, or into nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+# Enough to hold the first line of any real page (twarc2 lines run to a few hundred kB).
+HEAD_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class Found:
+    format: str | None  # None: no format recognised
+    what: str  # what the first line is, for a person
+    text: bool = False  # not JSON: the CSV reader's own header check says what is missing
+
+
+def _kind_of_object(data: dict[str, Any]) -> Found:
+    if "__twarc" in data or any(k in data for k in ("data", "includes", "meta")):
+        return Found("twarc2", "an X API v2 response (data, includes, meta)")
+    if "errors" in data and not any(k in data for k in ("feed", "posts", "thread")):
+        return Found("twarc2", "an X API error object")
+    for key in ("feed", "posts"):
+        if isinstance(data.get(key), list):
+            return Found("bluesky", f'a Bluesky answer with "{key}"')
+    if isinstance(data.get("thread"), dict):
+        return Found("bluesky", "a Bluesky thread view")
+    return _kind_of_item(data)
+
+
+def _kind_of_item(item: Any) -> Found:
+    if not isinstance(item, dict):
+        return Found(None, f"a JSON {type(item).__name__}")
+    if "account" in item and ("content" in item or "reblog" in item):
+        return Found("mastodon", "a Mastodon status (account, content)")
+    if "record" in item and str(item.get("uri", "")).startswith("at://"):
+        return Found("bluesky", "a Bluesky post view (uri at://, record)")
+    if isinstance(item.get("post"), dict):
+        return Found("bluesky", "a Bluesky feed item (post)")
+    keys = ", ".join(sorted(item)[:6])
+    return Found(None, f"a JSON object with {keys or 'no keys'}")
+
+
+def sniff(path: Path) -> Found:
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    text = head.lstrip(b"\xef\xbb\xbf")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), b"")
+    if not first:
+        return Found(None, "an empty file")
+    try:
+        data = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        if first[:1] in (b"[", b"{"):
+            return Found(
+                None,
+                "one JSON document over several lines (pretty-printed, or an array): import "
+                "reads one JSON object per line; `jq -c '.[]' FILE` (an array) or `jq -c . "
+                "FILE` writes it that way",
+            )
+        header = first.decode("utf-8", "replace").lower().split(",")
+        if {"url", "author", "text", "created"} <= {h.strip().strip('"') for h in header}:
+            return Found("csv", "a CSV header with url, author, text, created")
+        return Found(None, f"neither JSON nor a CSV header: {first[:60]!r}", text=True)
+    if isinstance(data, list):
+        return _kind_of_item(data[0]) if data else Found(None, "an empty JSON array")
+    if isinstance(data, dict):
+        return _kind_of_object(data)
+    return Found(None, f"a JSON {type(data).__name__}")
