@@ -24,6 +24,7 @@ from hashrally.reports.types import (
     FlaggedAuthenticity,
     HourCounts,
     Report,
+    SupportersSection,
     TargetCounts,
 )
 
@@ -97,12 +98,19 @@ def _authenticity(flagged: FlaggedAuthenticity | None) -> Authenticity:
     }
 
 
-def assemble(campaign: Campaign, counters: Counters, more: Extras | None) -> Report:
-    """The report from the counters and what `compute_extras` computed (None: not yet)."""
+def assemble(
+    campaign: Campaign,
+    counters: Counters,
+    more: Extras | None,
+    supporters: SupportersSection | None = None,
+) -> Report:
+    """The report from the counters and what `compute_extras` computed (None: not yet);
+    `supporters`, when given, is a fresher count of the supporters' section than `more`'s."""
     total = counters.get("total", {})
     kinds = counters.get("kind", {})
     engagement = counters.get("engagement", {})
-    supporters = more["supporters"] if more else supporters_section(campaign)
+    if supporters is None:
+        supporters = more["supporters"] if more else supporters_section(campaign)
     hours = sorted(h for h in counters.get("hour", {}) if h)
     timeline: list[DayCounts] = [
         {"date": day, "posts": posts, "authors": authors, "joins": joins}
@@ -208,7 +216,15 @@ def dashboard_report(campaign: Campaign) -> DashboardReport:
     stored = ReportExtras.objects.filter(campaign=campaign).first()
     more: Extras | None = (stored.data or None) if stored else None
     built_at = stored.built_at.isoformat() if stored and stored.built_at else None
-    return {**assemble(campaign, counters_from_figures(campaign.pk), more), "built_at": built_at}
+    fresh = stored.supporters if stored and stored.supporters_at else None
+    if fresh is None and more is not None:
+        counted_at = built_at  # the extras' own count
+    elif fresh is not None and stored is not None and stored.supporters_at is not None:
+        counted_at = stored.supporters_at.isoformat()
+    else:
+        counted_at = None  # counted now, from the rows
+    report = assemble(campaign, counters_from_figures(campaign.pk), more, fresh)
+    return {**report, "built_at": built_at, "supporters_at": counted_at}
 
 
 def full_report(campaign: Campaign, say: Callable[[str], object] = lambda stage: None) -> Report:

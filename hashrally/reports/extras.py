@@ -252,7 +252,14 @@ def refresh_extras(campaign: Campaign) -> ReportExtras:
     """The worker's rebuild of the campaign's extras; followers are brought up to date too."""
     data = compute_extras(campaign)
     fold.resync_followers(campaign.pk)
+    now = timezone.now()
     stored, _ = ReportExtras.objects.update_or_create(
-        campaign=campaign, defaults={"data": data, "built_at": timezone.now()}
+        campaign=campaign,
+        defaults={
+            "data": data,
+            "built_at": now,
+            "supporters": data["supporters"],
+            "supporters_at": now,
+        },
     )
     return stored

@@ -67,6 +67,10 @@ class ReportExtras(models.Model):
     data = models.JSONField(default=dict)
     built_at = models.DateTimeField(null=True, blank=True)
     posts_changed_at = models.DateTimeField(null=True, blank=True)
+    # The supporters' section, recounted as soon as the worker sees supporters change (a cheap
+    # grouped count), so the dashboard is as fresh as the public counter; and when.
+    supporters = models.JSONField(null=True, blank=True)
+    supporters_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"extras of {self.campaign_id}"

@@ -204,6 +204,7 @@ class DashboardReport(Report):
     """The report the pages read: from counters and the worker's extras, built when."""
 
     built_at: str | None  # when the worker last rebuilt the extras; None: not yet
+    supporters_at: str | None  # when the supporters' figures were counted; None: just now
 
 
 class Extras(TypedDict):

@@ -43,7 +43,7 @@ def organisers_only(
 @organisers_only
 def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     report = dashboard_report(campaign)
-    built = report.get("built_at")
+    built, counted = report.get("built_at"), report.get("supporters_at")
     response = render(
         request,
         "reports/dashboard.html",
@@ -52,6 +52,7 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             # Only while the worker folds new posts in: an index of pending matches answers.
             "pending": PostMatch.objects.filter(campaign=campaign, pending=True).count(),
             "built_at": built[:16].replace("T", " ") if built else None,
+            "supporters_at": counted[:19].replace("T", " ") if counted else None,
             **report_context(report),
         },
     )

@@ -145,3 +145,32 @@ def test_it_writes_nothing_on_a_dashboard_get_before_the_extras_are_built(
     assert "are not computed yet" in response.content.decode()
     assert json.loads(download.content)["built_at"] is None
     assert ReportExtras.objects.get(campaign=campaign).built_at is None
+
+
+def test_it_shows_a_confirmation_on_the_dashboard_after_one_worker_round(
+    collected: Campaign,
+) -> None:
+    """The extras were just built, so they wait minutes before the next rebuild; a supporter
+    who confirms meanwhile shows in the next round, with the time it was counted."""
+    from django.core.management import call_command
+
+    from hashrally.supporters.actions import do_confirm, do_join
+
+    client = organiser(collected)
+    before = client.get(f"/c/{CHILD}/dashboard/report.json").json()["supporters"]
+    joined = do_join(
+        collected, {"country": "AZ", "email": "a@example.org"}, language="en", client_ip="x"
+    ).supporter
+    do_confirm(joined)
+    call_command("worker", "--once", stdout=io.StringIO())
+    after = client.get(f"/c/{CHILD}/dashboard/report.json").json()
+    assert (after["supporters"]["joined"], after["supporters"]["confirmed"]) == (
+        before["joined"] + 1,
+        before["confirmed"] + 1,
+    )
+    stored = ReportExtras.objects.get(campaign=collected)
+    assert stored.supporters_at is not None and stored.built_at is not None
+    assert stored.supporters_at > stored.built_at  # the extras were not rebuilt for it
+    assert after["supporters_at"] == stored.supporters_at.isoformat()
+    html = client.get(f"/c/{CHILD}/dashboard", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Supporters as of" in html and "Authenticity and top posts as of" in html

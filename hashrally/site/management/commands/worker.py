@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from hashrally.listening.collecting import collect_due
-from hashrally.reports.refresh import changed, refresh_reports
+from hashrally.reports.refresh import changed, refresh_reports, refresh_supporters
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
@@ -72,6 +72,7 @@ class Command(BaseCommand):
         refreshed = refresh_counts(full=full)
         if refreshed:
             changed(refreshed)
+            refresh_supporters(refreshed)
         reported = refresh_reports(before_rebuild=do_verify_supporters)
         purged = purge_ip_hashes() if full else 0
         if sent or failed or refreshed or purged or reported:
