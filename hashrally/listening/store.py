@@ -29,6 +29,11 @@ POST_UPDATES = [
     "replies",
     "quotes",
     "views",
+    # An edited post may carry other hashtags, mentions and links; the reports' fold moves its
+    # counts with them (reports/fold.py).
+    "hashtags",
+    "mentions",
+    "links",
     "last_run_id",
     "updated_at",
 ]
@@ -289,9 +294,9 @@ class Store:
                         for post_id, tags, handles in matched
                     ],
                     ["campaign_id", "network", "post_id"],
-                    # Fetched again: its counts may have changed, so the reports' fold looks
-                    # at it again (reports/fold.py).
-                    ["pending"],
+                    # Fetched again: its counts, tags or mentions may have changed, so the
+                    # reports' fold looks at it again (reports/fold.py).
+                    ["hashtags", "targets", "pending"],
                 )
             CollectionRun.objects.filter(pk=run.pk).update(
                 pages=F("pages") + len(batch.pages),

@@ -184,6 +184,17 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                         figures["engagement", name] += (now or 0) - (before or 0)
                 if (metrics[4] is None) != (counted[4] is None):
                     figures["total", "views_posts"] += 1 if counted[4] is None else -1
+                if len(counted) > len(METRICS):
+                    # Fetched again with other hashtags or mentions (an edited post): move its
+                    # count from the tags and targets it had to those it has.
+                    was_tags, was_targets = counted[len(METRICS)], counted[len(METRICS) + 1]
+                    _move(figures, "hashtag", was_tags, _json_list(hashtags))
+                    _move(
+                        figures,
+                        "target",
+                        [f"{network}:{h}" for h in was_targets],
+                        [f"{network}:{h}" for h in _json_list(targets)],
+                    )
                 continue
             day, hour = day_hour(created)
             keys += [
@@ -208,19 +219,34 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
         # changing one of these posts meanwhile waits for the match's lock, uncommitted, so the
         # post reads the same here as above.)
         array = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
-        metrics_sql = ", ".join(f"p.{sql.quote(m)}" for m in METRICS)
+        # The tally: the engagement counted, then the hashtags and targets counted.
+        lists = (
+            "p.hashtags, m.targets"
+            if connection.vendor == "postgresql"
+            else ("json(p.hashtags), json(m.targets)")
+        )
+        metrics_sql = ", ".join(f"p.{sql.quote(m)}" for m in METRICS) + ", " + lists
         with connection.cursor() as cursor:
             for start in range(0, len(done), CHUNK):
                 ids = done[start : start + CHUNK]
                 cursor.execute(
-                    f"UPDATE {match} SET pending = FALSE, tally = {array}({metrics_sql}) "  # noqa: S608
-                    f"FROM {post} p WHERE p.network = {match}.network "
-                    f"AND p.post_id = {match}.post_id AND {match}.id IN "
+                    f"UPDATE {match} AS m SET pending = FALSE, tally = {array}({metrics_sql}) "  # noqa: S608
+                    f"FROM {post} p WHERE p.network = m.network "
+                    f"AND p.post_id = m.post_id AND m.id IN "
                     f"({', '.join(['%s'] * len(ids))})",
                     ids,
                 )
         add(campaign_id, figures)
     return len(rows), rows[-1][0]
+
+
+def _move(
+    figures: Counter[tuple[str, str]], dimension: str, was: list[Any], now: list[Any]
+) -> None:
+    for key in set(was) - set(now):
+        figures[dimension, key] -= 1
+    for key in set(now) - set(was):
+        figures[dimension, key] += 1
 
 
 def _authors(

@@ -395,3 +395,28 @@ def test_it_tells_zero_views_from_unknown_views(
     for report in (full_report(campaign), dashboard_report(campaign)):
         assert report["authors"]["views"] == views
         assert report["authors"]["posts_with_views"] == (0 if views is None else len(page["data"]))
+
+
+def test_it_moves_the_counts_of_an_edited_post_to_its_new_hashtags(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """The Brexit page, then the same posts fetched again after their authors edited
+    #JohnsonOut into #BorisOut: the counters follow the edit, as a rebuild from rows does."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    listen_for(CHILD, "Brexit")
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    fold_all()
+    for tweet in page["data"]:
+        for tag in (tweet.get("entities") or {}).get("hashtags") or []:
+            if tag["tag"].casefold() == "johnsonout":
+                tag["tag"] = "BorisOut"
+    edited = tmp_path / "edited.jsonl"
+    edited.write_bytes(orjson.dumps(page))
+    run_import(edited, "twarc2")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    counters = counters_from_figures(campaign.pk)
+    assert counters == counters_from_rows(campaign.pk)
+    expected = sum(1 for t in page["data"] if "borisout" in _tags_of(t))
+    assert expected and counters["hashtag"]["borisout"] == expected
+    assert "johnsonout" not in counters["hashtag"]
