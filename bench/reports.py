@@ -84,9 +84,10 @@ def fill(environment: dict[str, str]) -> None:
         assert campaign is not None
         run = conn.execute(
             "INSERT INTO listening_collectionrun (campaign_id, source, key, status, since, "  # noqa: S608 (numbers from this script)
-            "until, pages, read, new, updated, duplicates, errors, checkpoint, stop_reason, "
-            "started_at, finished_at) VALUES (%s, 'import:twarc2', 'bench', 'finished', NULL, "
-            f"NULL, 1, {POSTS}, {POSTS}, 0, 0, 0, '{{}}', 'generated', now(), now()) "
+            "until, pages, read, new, updated, duplicates, off_topic, errors, checkpoint, "
+            "stop_reason, started_at, finished_at) VALUES (%s, 'import:twarc2', 'bench', "
+            f"'finished', NULL, NULL, 1, {POSTS}, {POSTS}, 0, 0, 0, 0, '{{}}', 'generated', "
+            "now(), now()) "
             "RETURNING id",
             [campaign[0]],
         ).fetchone()
