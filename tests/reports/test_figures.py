@@ -420,3 +420,35 @@ def test_it_moves_the_counts_of_an_edited_post_to_its_new_hashtags(
     expected = sum(1 for t in page["data"] if "borisout" in _tags_of(t))
     assert expected and counters["hashtag"]["borisout"] == expected
     assert "johnsonout" not in counters["hashtag"]
+
+
+def test_it_gives_the_same_dataset_whatever_the_order_pages_arrive_in(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """The Brexit and K-pop pages and a later fetch of the K-pop page with more likes, in
+    both orders of the first two, each from an empty database: the same dataset hash and
+    figures, counted here from the JSON."""
+    from hashrally.listening.models import CollectionRun, Post, PostMatch
+    from hashrally.reports.models import CampaignAuthor, Figure, ReportExtras
+
+    later = orjson.loads((FIXTURES / "x" / "kpop.jsonl").read_bytes())
+    for tweet in later["data"]:
+        tweet["public_metrics"]["like_count"] += 3
+    again = tmp_path / "kpop-later.jsonl"
+    again.write_bytes(orjson.dumps(later))
+    first = [FIXTURES / "x" / "brexit.jsonl", FIXTURES / "x" / "kpop.jsonl"]
+    brexit = orjson.loads(first[0].read_bytes())["data"]
+    listen_for(CHILD, "Brexit", "kpop")
+    hashes = []
+    for order in (first, first[::-1]):
+        for model in (PostMatch, Post, Author, CollectionRun, Figure, CampaignAuthor, ReportExtras):
+            model.objects.all().delete()
+        for path in [*order, again]:
+            run_import(path, "twarc2")
+        fold_all()
+        report = full_report(Campaign.objects.get(slug=CHILD))
+        assert report["posts"]["total"] == len(brexit) + len(later["data"])
+        likes = sum(t["public_metrics"]["like_count"] for t in [*brexit, *later["data"]])
+        assert report["engagement"]["likes"] == likes
+        hashes.append(report["dataset_sha256"])
+    assert hashes[0] == hashes[1]
