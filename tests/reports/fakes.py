@@ -11,12 +11,7 @@ reports can rely on them. Authors are fictional accounts; the targets are the te
 from __future__ import annotations
 
 import copy
-import json
-from io import StringIO
 from pathlib import Path
-from typing import Any
-
-from django.core.management import CommandError, call_command
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import fold
@@ -262,17 +257,6 @@ def sample_report() -> Report:
 # --- a hand-built dataset, imported and folded -----------------------------------------------
 
 CHILD, UMBRELLA = "recognize-to-reconcile", "justice-for-khojaly"
-
-
-def run_import(path: Path | str, fmt: str, slug: str = CHILD) -> dict[str, Any]:
-    out = StringIO()
-    try:
-        call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
-    except CommandError as refused:
-        # Some lines refused (exit status 2): the summary names them; tests look at it.
-        if refused.returncode != 2:
-            raise
-    return json.loads(out.getvalue())
 
 
 def listen_for(slug: str, *hashtags: str) -> Campaign:

@@ -22,15 +22,8 @@ from hashrally.reports.models import CampaignAuthor
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.verification import do_verify_supporters
 from tests.fakes import ROOT
-from tests.reports.fakes import (
-    CHILD,
-    HAND_BUILT,
-    UMBRELLA,
-    csv_file,
-    fold_all,
-    listen_for,
-    run_import,
-)
+from tests.listening.fakes import run_import
+from tests.reports.fakes import CHILD, HAND_BUILT, UMBRELLA, csv_file, fold_all, listen_for
 
 pytestmark = pytest.mark.django_db
 FIXTURES = ROOT / "tests" / "fixtures" / "recorded"

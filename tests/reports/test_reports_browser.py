@@ -13,7 +13,8 @@ from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
 from tests.browser import LOW_CONTRAST_JS, Visit
-from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all, run_import
+from tests.listening.fakes import run_import
+from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

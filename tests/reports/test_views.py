@@ -17,7 +17,8 @@ from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ReportExtras, ResultsSettings
 from hashrally.reports.refresh import changed
-from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all, run_import
+from tests.listening.fakes import run_import
+from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
 pytestmark = pytest.mark.django_db
 
