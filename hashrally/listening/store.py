@@ -120,6 +120,8 @@ class Stored:
 
 
 def _existing(network: str, ids: list[str]) -> dict[str, int | None]:
+    """The run that last wrote each of these posts: this run means a repeat within it (a
+    duplicate), another one a post fetched again (updated)."""
     found: dict[str, int | None] = {}
     table = sql.table(Post)
     with connection.cursor() as cursor:
@@ -128,7 +130,7 @@ def _existing(network: str, ids: list[str]) -> dict[str, int | None]:
             # Plain SQL: the ORM's per-value preparation cost more than the query itself.
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT post_id, first_run_id FROM {table} "  # noqa: S608 (names from the model)
+                f"SELECT post_id, last_run_id FROM {table} "  # noqa: S608 (names from the model)
                 f"WHERE network = %s AND post_id IN ({marks})",
                 [network, *chunk],
             )

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
-from hashrally.listening import jsonlines
+from hashrally.listening import jsonlines, pipeline
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from tests.fakes import ROOT, subprocess_database_url
 from tests.listening.fakes import FIXTURES, SLUG, run_import
@@ -99,7 +99,9 @@ def test_it_counts_api_error_lines(campaigns: list[str], tmp_path: Path) -> None
     assert RunProblem.objects.filter(reason__contains="API error object").count() == 2
 
 
-def test_it_stores_a_post_once_however_often_it_comes(campaigns: list[str], tmp_path: Path) -> None:
+def test_it_stores_a_post_once_however_often_it_comes(
+    campaigns: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     line = (FIXTURES / "x" / "kpop.jsonl").read_bytes().strip()
     path = tmp_path / "twice.jsonl"
     path.write_bytes(line + b"\n" + line + b"\n")
@@ -108,6 +110,16 @@ def test_it_stores_a_post_once_however_often_it_comes(campaigns: list[str], tmp_
     again = run_import(FIXTURES / "x" / "kpop.jsonl", "twarc2")
     assert again["updated"] == again["read"] and again["new"] == 0
     assert Post.objects.count() == summary["new"]
+    # Imported again, twice in one file and each time in a batch of its own: updated the first
+    # time within the run, a duplicate the second (the count was "updated" both times).
+    monkeypatch.setattr(pipeline, "BATCH_PAGES", 1)
+    posts = len({tweet["id"] for tweet in orjson.loads(line)["data"]})
+    twice_again = run_import(path, "twarc2")
+    assert (twice_again["new"], twice_again["updated"], twice_again["duplicates"]) == (
+        0,
+        posts,
+        posts,
+    )
 
 
 def test_it_matches_the_campaigns_hashtags_and_targets(
