@@ -1,5 +1,5 @@
-"""Reading JSON-lines files (twarc2, Mastodon, Bluesky) into chunks, in this process or in
-parsing processes beside it.
+"""Reading JSON files (twarc2, Mastodon, Bluesky) into chunks: one value per line, in this
+process or in parsing processes beside it, or a pretty-printed array or values streamed.
 
 Pure: no database, no Django, so the parsing processes start fast and hold nothing of the
 writer's. Large files are cut into byte ranges that end on a line break; each range is parsed,
@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import ijson
 import msgspec
 import orjson
 
@@ -72,6 +73,36 @@ PARSERS: dict[str, Callable[[], Callable[[bytes], Page]]] = {
 FORMATS = tuple(PARSERS)
 
 
+def _chunk(
+    where: str,
+    raw: bytes,
+    mark: dict[str, Any],
+    offset: int,
+    parse: Callable[[bytes], Page],
+    precompress: bool,
+) -> Chunk:
+    """One line's (or one streamed value's) chunk: its page, or why it has none."""
+    try:
+        page = parse(raw)
+    except msgspec.ValidationError as exc:
+        problem = f"not the expected shape: {exc}"
+    except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
+        problem = f"not JSON: {exc}"
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problem = f"not the expected shape: {exc!r}"
+    else:
+        if page.api_error:
+            problem = f"API error object: {page.api_error}"
+        elif precompress:
+            # Done here, in the parsing process, rather than by the writer for new posts.
+            for post in page.posts:
+                detect_language(post)
+            return Chunk(where, b"", page, "", mark, offset, compressed=compress(raw))
+        else:
+            return Chunk(where, raw, page, "", mark, offset)
+    return Chunk(where, raw, None, problem, mark, offset)
+
+
 def chunks_of(
     name: str,
     data: bytes,
@@ -90,32 +121,102 @@ def chunks_of(
         stripped = line.strip()
         if not stripped:
             continue
-        where = f"{name}:{line_no}"
         mark = {"offset": offset, "line": line_no}
+        yield _chunk(f"{name}:{line_no}", stripped, mark, offset, parse, precompress)
+
+
+# --- JSON over several lines ------------------------------------------------------------------
+#
+# Many tools save posts as one pretty-printed JSON array, or as pretty-printed values one after
+# another (`jq .`). These are read as a stream of values (ijson), one held at a time, so memory
+# stays flat however long the array; each value is what a line would have held. The raw page kept
+# is the value written compactly (the same JSON, without the file's spaces).
+
+BOM = b"\xef\xbb\xbf"
+
+
+def layout(path: Path) -> str:
+    """How the file holds its JSON: "lines" (a value per line), "array" (one array over several
+    lines) or "documents" (values over several lines each). Told from the first line: a
+    pretty-printer starts with a lone bracket or brace, and an array's first line that is not a
+    whole value means the array goes on."""
+    with path.open("rb") as handle:
+        first = b""
+        for line in handle:
+            first = line.strip().removeprefix(BOM).strip()
+            if first:
+                break
+    if first == b"{":
+        return "documents"
+    if first.startswith(b"["):
         try:
-            page = parse(stripped)
-        except msgspec.ValidationError as exc:
-            problem = f"not the expected shape: {exc}"
-        except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
-            problem = f"not JSON: {exc}"
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problem = f"not the expected shape: {exc!r}"
-        else:
-            if page.api_error:
-                problem = f"API error object: {page.api_error}"
-            elif precompress:
-                # Done here, in the parsing process, rather than by the writer for new posts.
-                for post in page.posts:
-                    detect_language(post)
-                yield Chunk(where, b"", page, "", mark, offset, compressed=compress(stripped))
+            orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return "array"
+    return "lines"
+
+
+class _Counted:
+    """The bytes the stream parser has taken from the file, for progress."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.handle.read(size)
+        self.consumed += len(data)
+        return data
+
+
+def values_of(path: Path, how: str) -> Iterator[tuple[Any, int]]:
+    """Each value of an "array" or "documents" file, with the bytes read so far; raises
+    ijson.JSONError where the JSON breaks."""
+    with path.open("rb") as handle:
+        if handle.read(len(BOM)) != BOM:
+            handle.seek(0)
+        counted = _Counted(handle)
+        prefix = "item" if how == "array" else ""
+        for value in ijson.items(
+            counted, prefix, multiple_values=how == "documents", use_float=True
+        ):
+            yield value, counted.consumed
+
+
+def _streamed(path: Path, fmt: str, how: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+    parse = PARSERS[fmt]()
+    noun = "item" if how == "array" else "value"
+    # A resumed run skips the values its last committed batch ended with.
+    done = int(checkpoint.get("item", 0))
+    n = offset = 0
+    try:
+        for value, offset in values_of(path, how):
+            n += 1
+            if n <= done:
                 continue
-            else:
-                yield Chunk(where, stripped, page, "", mark, offset)
+            mark = {"item": n, "offset": offset}
+            try:
+                raw = orjson.dumps(value)
+            except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits, say
+                yield Chunk(f"{path.name}:{noun} {n}", b"", None, f"not storable: {exc}", mark)
                 continue
-        yield Chunk(where, stripped, None, problem, mark, offset)
+            yield _chunk(f"{path.name}:{noun} {n}", raw, mark, offset, parse, False)
+    except ijson.JSONError as exc:
+        # Past a break the stream cannot be followed: what came before it is kept.
+        yield Chunk(
+            f"{path.name}:after {noun} {n}",
+            b"",
+            None,
+            f"not JSON from here on ({exc}); the {n} {noun}s before it are kept",
+            {"item": n, "offset": offset},
+            path.stat().st_size,
+        )
 
 
 def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+    how = layout(path)
+    if how != "lines":
+        return _streamed(path, fmt, how, checkpoint)
     offset = int(checkpoint.get("offset", 0))
     line_no = int(checkpoint.get("line", 0))
     workers = min(4, (os.cpu_count() or 1) - 1)

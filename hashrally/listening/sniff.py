@@ -1,8 +1,9 @@
-"""What a file to import holds, told from its first line: which format, or why none.
+"""What a file to import holds, told from its start: which format, or why none.
 
-`hashrally import` asks this before it starts a run, so a file given the wrong `--format` (or
-none) is refused at once with what was found, instead of being read line by line into posts
-with no text, author or date, or into nothing at all.
+JSON may hold a value per line or run over several lines (a pretty-printed array or values);
+either way the first value tells the format. `hashrally import` asks this before it starts a
+run, so a file given the wrong `--format` (or none) is refused at once with what was found,
+instead of being read line by line into posts with no text, author or date, or into nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ijson
 import orjson
+
+from hashrally.listening import jsonlines
 
 # Enough to hold the first line of any real page (twarc2 lines run to a few hundred kB).
 HEAD_BYTES = 8 << 20
@@ -51,26 +55,33 @@ def _kind_of_item(item: Any) -> Found:
 
 
 def sniff(path: Path) -> Found:
+    how = jsonlines.layout(path)
+    if how != "lines":
+        # A pretty-printed array or values: what its first value is.
+        try:
+            first, _ = next(jsonlines.values_of(path, how), (None, 0))
+        except ijson.JSONError as exc:
+            return Found(None, f"JSON over several lines, broken before its first value ({exc})")
+        if first is None:
+            return Found(None, "an empty JSON array" if how == "array" else "an empty file")
+        found = _kind_of_object(first) if isinstance(first, dict) else _kind_of_item(first)
+        shape = "a JSON array over several lines" if how == "array" else "JSON over several lines"
+        return Found(found.format, f"{shape} whose first value is {found.what}")
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
-    text = head.lstrip(b"\xef\xbb\xbf")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), b"")
-    if not first:
+    text = head.lstrip(jsonlines.BOM)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), b"")
+    if not first_line:
         return Found(None, "an empty file")
     try:
-        data = orjson.loads(first)
+        data = orjson.loads(first_line)
     except orjson.JSONDecodeError:
-        if first[:1] in (b"[", b"{"):
-            return Found(
-                None,
-                "one JSON document over several lines (pretty-printed, or an array): import "
-                "reads one JSON object per line; `jq -c '.[]' FILE` (an array) or `jq -c . "
-                "FILE` writes it that way",
-            )
-        header = first.decode("utf-8", "replace").lower().split(",")
+        header = first_line.decode("utf-8", "replace").lower().split(",")
         if {"url", "author", "text", "created"} <= {h.strip().strip('"') for h in header}:
             return Found("csv", "a CSV header with url, author, text, created")
-        return Found(None, f"neither JSON nor a CSV header: {first[:60]!r}", text=True)
+        if first_line[:1] == b"{":
+            return Found(None, f"a JSON object that does not end on its line: {first_line[:60]!r}")
+        return Found(None, f"neither JSON nor a CSV header: {first_line[:60]!r}", text=True)
     if isinstance(data, list):
         return _kind_of_item(data[0]) if data else Found(None, "an empty JSON array")
     if isinstance(data, dict):

@@ -212,12 +212,14 @@ def stored() -> set[str]:
     return set(Post.objects.filter(network="mastodon").values_list("post_id", flat=True))
 
 
-def run_import(path: Path | str, fmt: str, slug: str = SLUG) -> dict[str, Any]:
-    """`hashrally import` of a file into a campaign (the test campaign unless named); its JSON
-    summary, also when some lines were refused (exit status 2)."""
+def run_import(path: Path | str, fmt: str = "", slug: str = SLUG) -> dict[str, Any]:
+    """`hashrally import` of a file into a campaign (the test campaign unless named), in the
+    format given or the one told from the file; its JSON summary, also when some lines were
+    refused (exit status 2)."""
     out = StringIO()
     try:
-        call_command("import", slug, str(path), "--format", fmt, "--json", stdout=out)
+        given = ["--format", fmt] if fmt else []
+        call_command("import", slug, str(path), *given, "--json", stdout=out)
     except CommandError as refused:
         # Some lines refused (exit status 2): the summary names them; tests look at it.
         if refused.returncode != 2:

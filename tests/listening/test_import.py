@@ -8,6 +8,7 @@ import sys
 import time
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -16,7 +17,7 @@ from django.core.management import CommandError, call_command
 from hashrally.listening import jsonlines, pipeline
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
 from tests.fakes import ROOT, subprocess_database_url
-from tests.listening.fakes import FIXTURES, SLUG, run_import
+from tests.listening.fakes import FIXTURES, SLUG, recorded_statuses, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -424,12 +425,90 @@ def test_it_tells_the_format_from_the_file_when_none_is_given(
     assert CollectionRun.objects.get().source == "import:bluesky"
 
 
-def test_it_refuses_a_pretty_printed_json_file_with_what_to_do(
+def _campaign_page() -> dict[str, Any]:
+    """The recorded Brexit page, its first ten posts given the test campaign's hashtag."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    for tweet in page["data"][:10]:
+        tweet["entities"] = {**(tweet.get("entities") or {}), "hashtags": [{"tag": "Khojaly"}]}
+    return dict(page)
+
+
+def test_it_reads_a_pretty_printed_array_of_pages(campaigns: list[str], tmp_path: Path) -> None:
+    page = _campaign_page()
+    other = orjson.loads((FIXTURES / "x" / "kpop.jsonl").read_bytes())
+    path = tmp_path / "pretty.json"
+    # How json.dump(indent=2) and many tools save a list of pages.
+    path.write_bytes(orjson.dumps([page, other], option=orjson.OPT_INDENT_2))
+    summary = run_import(path)  # the format is told from the first value
+    ids = {t["id"] for t in page["data"]} | {t["id"] for t in other["data"]}
+    assert (summary["read"], summary["new"], summary["errors"]) == (
+        len(page["data"]) + len(other["data"]),
+        len(ids),
+        0,
+    )
+    assert summary["read"] - summary["off_topic"] == 10
+    assert CollectionRun.objects.get().source == "import:twarc2"
+    # Each page is kept as it was (written compactly).
+    assert sorted(orjson.loads(r.raw())["data"][0]["id"] for r in RawPage.objects.all()) == sorted(
+        [page["data"][0]["id"], other["data"][0]["id"]]
+    )
+
+
+def test_it_reads_pretty_printed_values_one_after_another(
     campaigns: list[str], tmp_path: Path
 ) -> None:
-    tweets = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    statuses = [
+        {**s, "tags": [{"name": "khojaly"}]} if n % 2 else s
+        for n, s in enumerate(recorded_statuses()[:12])
+    ]
+    path = tmp_path / "statuses.json"
+    # `jq . statuses.jsonl` writes each status over several lines, one after another.
+    path.write_bytes(b"\n".join(orjson.dumps(s, option=orjson.OPT_INDENT_2) for s in statuses))
+    summary = run_import(path)
+    assert (summary["read"], summary["new"], summary["errors"]) == (12, 12, 0)
+    assert summary["read"] - summary["off_topic"] == 6
+    assert CollectionRun.objects.get().source == "import:mastodon"
+
+
+def test_it_keeps_what_comes_before_a_break_in_a_pretty_printed_array(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    statuses = recorded_statuses()[:5]
+    text = orjson.dumps(statuses, option=orjson.OPT_INDENT_2)
+    path = tmp_path / "cut.json"
+    # Cut inside the fourth status, as a download that stopped half-way leaves it.
+    cut = text.index(orjson.dumps(statuses[3]["uri"]))
+    path.write_bytes(text[:cut])
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import", SLUG, str(path), "--json", stdout=out, stderr=err)
+    assert refused.value.returncode == 2
+    assert err.getvalue().startswith("cut.json:after item 3: not JSON from here on")
+    summary = json.loads(out.getvalue())
+    assert (summary["read"], summary["errors"]) == (3, 1)
+    assert set(Post.objects.values_list("url", flat=True)) == {s["url"] for s in statuses[:3]}
+
+
+def test_it_streams_a_pretty_printed_array(tmp_path: Path) -> None:
+    statuses = recorded_statuses()
+    path = tmp_path / "many.json"
+    path.write_bytes(orjson.dumps(statuses * 200, option=orjson.OPT_INDENT_2))
+    values = jsonlines.values_of(path, jsonlines.layout(path))
+    first, read_so_far = next(values)
+    # The first status comes after a buffer of the file, not after the whole of it.
+    assert first["uri"] == statuses[0]["uri"]
+    assert read_so_far < path.stat().st_size / 20
+    # A resumed run starts after the values its checkpoint counted.
+    resumed = next(jsonlines.read(path, "mastodon", {"item": 3, "offset": 0}))
+    assert resumed.where == "many.json:item 4" and resumed.page is not None
+    assert resumed.page.posts[0].url == statuses[3]["url"]
+
+
+def test_it_refuses_pretty_printed_json_in_another_format(
+    campaigns: list[str], tmp_path: Path
+) -> None:
     path = tmp_path / "pretty.json"
-    path.write_bytes(orjson.dumps([tweets], option=orjson.OPT_INDENT_2))
-    with pytest.raises(CommandError, match=r"one JSON object per line.*jq -c"):
-        call_command("import", SLUG, str(path), "--format", "twarc2")
+    path.write_bytes(orjson.dumps([_campaign_page()], option=orjson.OPT_INDENT_2))
+    with pytest.raises(CommandError, match=r"not a mastodon file: .*over several lines.*X API"):
+        call_command("import", SLUG, str(path), "--format", "mastodon")
     assert not CollectionRun.objects.exists()

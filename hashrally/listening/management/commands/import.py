@@ -50,10 +50,10 @@ class Command(BaseCommand):
         found = sniff(path)
         fmt = options["format"] or found.format
         if fmt is None:
-            raise CommandError(f"{path}: cannot tell its format: the first line is {found.what}")
+            raise CommandError(f"{path}: cannot tell its format: it begins with {found.what}")
         if found.format != fmt and not (fmt == "csv" and found.text):
             raise CommandError(
-                f"{path}: not a {fmt} file: its first line is {found.what}"
+                f"{path}: not a {fmt} file: it begins with {found.what}"
                 + (f" (use --format {found.format})" if found.format else "")
             )
         options["format"] = fmt
