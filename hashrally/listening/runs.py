@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
@@ -60,3 +64,42 @@ def problem_lines(run: CollectionRun, shown: int = SHOWN_PROBLEMS) -> list[str]:
         more = total - shown
         lines.append(f"... and {more} more refused lines or pages (all in the admin's runs)")
     return lines
+
+
+@dataclass(frozen=True)
+class RunHealth:
+    """A source's latest run, when it did not go cleanly: what the dashboard shows."""
+
+    source: str
+    status: str
+    stop_reason: str
+    finished_at: dt.datetime | None
+    errors: int
+    problems: list[tuple[str, str]]  # (where, reason), the first `shown`
+
+
+def troubled(campaign_ids: list[int], shown: int = SHOWN_PROBLEMS) -> list[RunHealth]:
+    """For each source of these campaigns, its latest run if it refused anything or did not
+    finish (failed, stopped), with its first problems: the state of collection now, so a
+    source that has recovered shows nothing."""
+    last_ids = (
+        CollectionRun.objects.filter(campaign_id__in=campaign_ids)
+        .values("source")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    out = []
+    for run in CollectionRun.objects.filter(id__in=list(last_ids)).order_by("source"):
+        if run.errors == 0 and run.status in (
+            CollectionRun.Status.FINISHED,
+            CollectionRun.Status.RUNNING,
+        ):
+            continue
+        problems = list(
+            RunProblem.objects.filter(run=run).order_by("id").values_list("where", "reason")[:shown]
+        )
+        health = RunHealth(
+            run.source, run.status, run.stop_reason, run.finished_at, run.errors, problems
+        )
+        out.append(health)
+    return out

@@ -223,6 +223,7 @@ def sources(ids: list[int]) -> list[Source]:
         .annotate(
             read=Sum("read"),
             off_topic=Sum("off_topic"),
+            refused=Sum("errors"),
             first=Min("since"),
             last=Max("until"),
             started=Min("started_at"),
@@ -241,6 +242,7 @@ def sources(ids: list[int]) -> list[Source]:
                 "runs": count,
                 "posts_read": row["read"] or 0,
                 "posts_off_topic": row["off_topic"] or 0,
+                "refused": row["refused"] or 0,
                 "from": start.isoformat() if start else None,
                 "to": end.isoformat() if end else None,
             }

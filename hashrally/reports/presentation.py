@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from hashrally.core import networks, worldmap
+from hashrally.listening.runs import RunHealth
 from hashrally.reports import charts
 from hashrally.reports.charts import Bar, Point
 from hashrally.reports.definitions import Definition, definitions
@@ -173,6 +174,7 @@ class SourceRow:
     runs: int
     posts_read: int
     posts_off_topic: int
+    refused: int
     start: dt.datetime | None
     end: dt.datetime | None
 
@@ -186,6 +188,12 @@ class ReportView:
     umbrella: bool
     children: list[str]
     generated_at: dt.datetime | None
+    # A page's report (counters read now, the rest as the worker last counted it): when the
+    # supporters' figures, and authenticity with top posts, were counted. None for a report
+    # computed whole at generated_at (`hashrally report`).
+    from_counters: bool
+    supporters_at: dt.datetime | None
+    built_at: dt.datetime | None
     window_from: dt.datetime | None
     window_to: dt.datetime | None
     dataset_sha256: str
@@ -256,6 +264,9 @@ def report_view(
         umbrella=campaign["umbrella"],
         children=list(campaign["children"]),
         generated_at=_when(report["generated_at"]),
+        from_counters="built_at" in report,
+        supporters_at=_when(report.get("supporters_at") or report["generated_at"]),
+        built_at=_when(report.get("built_at")),
         window_from=_when(report["window"]["from"]),
         window_to=_when(report["window"]["to"]),
         dataset_sha256=report["dataset_sha256"],
@@ -308,8 +319,9 @@ def report_view(
             name=_network_name(source["source"]),
             runs=_int(source["runs"]),
             posts_read=_int(source["posts_read"]),
-            # Extras built before off-topic posts were counted apart do not have it.
+            # Extras built before off-topic posts and refusals were counted do not have them.
             posts_off_topic=_int(source.get("posts_off_topic", 0)),
+            refused=_int(source.get("refused", 0)),
             start=_when(source["from"]),
             end=_when(source["to"]),
         )
@@ -644,6 +656,37 @@ def _web_address(value: object) -> str:
 
 def _country_name(code: str) -> str:
     return str(countries.name(code)) or code
+
+
+@dataclass(frozen=True)
+class TroubledRow:
+    name: str
+    status: str
+    stop_reason: str
+    finished_at: dt.datetime | None
+    errors: int
+    problems: list[tuple[str, str]]
+
+
+def troubled_rows(runs: Iterable[RunHealth]) -> list[TroubledRow]:
+    """The dashboard's collection problems (listening.runs.troubled), labelled."""
+    status = {
+        "failed": _("failed"),
+        "stopped": _("stopped before the end"),
+        "finished": _("finished, with refusals"),
+        "running": _("running"),
+    }
+    return [
+        TroubledRow(
+            _network_name(run.source),
+            str(status.get(run.status, run.status)),
+            run.stop_reason,
+            run.finished_at,
+            run.errors,
+            run.problems,
+        )
+        for run in runs
+    ]
 
 
 def _network_name(code: str) -> str:

@@ -22,7 +22,8 @@ class CampaignSummary(TypedDict):
 Window = TypedDict("Window", {"from": str | None, "to": str | None})
 
 # One source (a network, or "import:<format>"): its runs, posts read, of them those that were
-# not the campaign's (off-topic, counted in no figure), and the span covered.
+# not the campaign's (off-topic, counted in no figure), the pages or lines refused, and the span
+# covered.
 Source = TypedDict(
     "Source",
     {
@@ -30,6 +31,7 @@ Source = TypedDict(
         "runs": int,
         "posts_read": int,
         "posts_off_topic": int,
+        "refused": int,
         "from": str | None,
         "to": str | None,
     },

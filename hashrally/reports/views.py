@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET
 from hashrally.campaigns import pages
 from hashrally.campaigns.access import campaigns_of
 from hashrally.campaigns.models import Campaign
+from hashrally.listening import runs
 from hashrally.listening.models import PostMatch
 from hashrally.reports import formats
 from hashrally.reports.assemble import dashboard_report
 from hashrally.reports.models import ResultsSettings
-from hashrally.reports.presentation import report_context
+from hashrally.reports.presentation import report_context, troubled_rows
 
 
 def organisers_only(
@@ -43,7 +44,6 @@ def organisers_only(
 @organisers_only
 def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     report = dashboard_report(campaign)
-    built, counted = report.get("built_at"), report.get("supporters_at")
     response = render(
         request,
         "reports/dashboard.html",
@@ -51,8 +51,8 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "campaign": campaign,
             # Only while the worker folds new posts in: an index of pending matches answers.
             "pending": PostMatch.objects.filter(campaign=campaign, pending=True).count(),
-            "built_at": built[:16].replace("T", " ") if built else None,
-            "supporters_at": counted[:19].replace("T", " ") if counted else None,
+            # Read live, unlike the figures: how each source's collection stands right now.
+            "troubled": troubled_rows(runs.troubled(campaign.family_ids())),
             **report_context(report),
         },
     )

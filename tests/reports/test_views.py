@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -175,3 +176,40 @@ def test_it_shows_a_confirmation_on_the_dashboard_after_one_worker_round(
     assert after["supporters_at"] == stored.supporters_at.isoformat()
     html = client.get(f"/c/{CHILD}/dashboard", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Supporters as of" in html and "Authenticity and top posts as of" in html
+    # The public results page says the same times, each beside what it labels.
+    ResultsSettings.objects.create(campaign=collected, sections=["supporters", "posts"])
+    public = Client().get(f"/c/{CHILD}/results", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for label, moment in (
+        ("Supporters as of", stored.supporters_at),
+        ("Authenticity and top posts as of", stored.built_at),
+    ):
+        stamp = moment.astimezone(dt.UTC).isoformat()
+        assert f'{label} <time datetime="{stamp}' in public
+    assert "Computed at" not in public
+
+
+def test_it_shows_on_the_dashboard_why_the_latest_run_of_a_source_refused_lines(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    bad = '"https://x.com/eve/status/9",eve,"#Khojaly",yesterday,en,0,0,0,0,'
+    run_import(csv_file(tmp_path, [*HAND_BUILT, bad]), "csv")
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    refresh_extras(campaign)
+    client = organiser(campaign)
+    html = client.get(f"/c/{CHILD}/dashboard", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The row's number in the file: the header is line 1.
+    line = len(HAND_BUILT) + 2
+    assert "Collection problems" in html and "1 page or line refused" in html
+    reason = "created is not an ISO 8601 time: &#x27;yesterday&#x27;"
+    assert f"posts.csv:{line}</code> <bdi>{reason}" in html
+    report = client.get(f"/c/{CHILD}/dashboard/report.json").json()
+    assert [s["refused"] for s in report["sources"]] == [1]
+    # The public results page counts refusals but never shows what was in the lines.
+    ResultsSettings.objects.create(campaign=campaign, sections=["posts"])
+    public = Client().get(f"/c/{CHILD}/results").content.decode()
+    assert "yesterday" not in public and "Collection problems" not in public
+    # A later clean import of that source: collection stands well again, nothing to show.
+    run_import(csv_file(tmp_path, HAND_BUILT, name="clean.csv"), "csv")
+    html = client.get(f"/c/{CHILD}/dashboard", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Collection problems" not in html
