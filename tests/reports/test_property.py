@@ -83,7 +83,7 @@ def _uri(post: dict[str, Any]) -> str:
 def _view(post: dict[str, Any], posts: list[dict[str, Any]]) -> dict[str, Any]:
     view = copy.deepcopy(VIEWS[post["template"]])
     view["uri"], view["author"] = _uri(post), AUTHORS[post["author"]]
-    record = {"$type": "app.bsky.feed.post"}
+    record: dict[str, Any] = {"$type": "app.bsky.feed.post"}
     record["createdAt"] = (START + dt.timedelta(minutes=post["n"])).isoformat()
     if post["on_topic"]:
         text = "Remember Khojaly #Khojaly"
