@@ -286,6 +286,9 @@ class Store:
                 )
                 matched = self._matched(network, records)
                 ours = {post_id for post_id, _, _ in matched}
+                ours |= self._kept(
+                    network, [r.post_id for r in records if r.post_id in existing.keys() - ours]
+                )
                 off_topic += sum(1 for r in records if r.post_id not in ours)
                 _upsert(
                     PostMatch._meta.db_table,
@@ -364,6 +367,22 @@ class Store:
         return [
             (post_id, _json(tags), _json(handles)) for post_id, (tags, handles) in found.items()
         ]
+
+    def _kept(self, network: str, post_ids: list[str]) -> set[str]:
+        """Of posts that carry nothing of the campaign now, those that were its posts before (an
+        edit dropped the hashtag): they stay its posts (docs/metrics.md), and are folded again
+        so their counts and hashtags follow."""
+        kept: set[str] = set()
+        for start in range(0, len(post_ids), CHUNK):
+            chunk = post_ids[start : start + CHUNK]
+            matches = PostMatch.objects.filter(
+                campaign_id__in=self.campaign_ids, network=network, post_id__in=chunk
+            )
+            kept.update(
+                matches.filter(campaign_id=self.run.campaign_id).values_list("post_id", flat=True)
+            )
+            matches.update(pending=True)
+        return kept
 
     def _referring(
         self, network: str, post_ids: list[str], found: dict[str, Any]

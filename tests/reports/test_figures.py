@@ -293,13 +293,10 @@ def _tags_of(tweet: dict[str, Any]) -> set[str]:
     return {h["tag"].casefold() for h in (tweet.get("entities") or {}).get("hashtags") or []}
 
 
-def test_it_counts_only_the_campaigns_posts_of_a_recorded_x_page(campaigns: list[str]) -> None:
-    """A search brings more than a campaign's posts: only those carrying its hashtag, or
-    retweeting, quoting or answering a post that does, are counted; the rest is off-topic.
-    Counted here from the raw JSON: #JohnsonOut in the post, or in the post it refers to."""
-    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+def _johnson_out(page: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page's posts carrying #JohnsonOut, or referring to a post that does."""
     carried = {t["id"]: _tags_of(t) for t in page["includes"]["tweets"]}
-    on_topic = [
+    return [
         t
         for t in page["data"]
         if "johnsonout" in _tags_of(t)
@@ -307,6 +304,14 @@ def test_it_counts_only_the_campaigns_posts_of_a_recorded_x_page(campaigns: list
             "johnsonout" in carried.get(r["id"], set()) for r in t.get("referenced_tweets") or []
         )
     ]
+
+
+def test_it_counts_only_the_campaigns_posts_of_a_recorded_x_page(campaigns: list[str]) -> None:
+    """A search brings more than a campaign's posts: only those carrying its hashtag, or
+    retweeting, quoting or answering a post that does, are counted; the rest is off-topic.
+    Counted here from the raw JSON: #JohnsonOut in the post, or in the post it refers to."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    on_topic = _johnson_out(page)
     assert 0 < len(on_topic) < len(page["data"])
     listen_for(CHILD, "JohnsonOut")
     summary = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
@@ -413,6 +418,38 @@ def test_it_moves_the_counts_of_an_edited_post_to_its_new_hashtags(
     expected = sum(1 for t in page["data"] if "borisout" in _tags_of(t))
     assert expected and counters["hashtag"]["borisout"] == expected
     assert "johnsonout" not in counters["hashtag"]
+
+
+def test_it_keeps_a_post_edited_to_drop_the_campaigns_hashtag(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """A campaign on #JohnsonOut; the same posts fetched again after their authors edited the
+    hashtag away and got a like more: still the campaign's posts (docs/metrics.md), with the
+    new likes and hashtags, and not off-topic for the run that read them again."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    listen_for(CHILD, "JohnsonOut")
+    ours = _johnson_out(page)
+    carrying = sum(1 for t in ours if "johnsonout" in _tags_of(t))
+    first = run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2")
+    fold_all()
+    for tweet in page["data"] + page["includes"]["tweets"]:
+        tweet["public_metrics"]["like_count"] += 1
+        for tag in (tweet.get("entities") or {}).get("hashtags") or []:
+            if tag["tag"].casefold() == "johnsonout":
+                tag["tag"] = "BorisOut"
+    edited = tmp_path / "edited.jsonl"
+    edited.write_bytes(orjson.dumps(page))
+    again = run_import(edited, "twarc2")
+    assert again["off_topic"] == first["off_topic"] == len(page["data"]) - len(ours)
+    fold_all()
+    campaign = Campaign.objects.get(slug=CHILD)
+    counters = counters_from_figures(campaign.pk)
+    assert counters == counters_from_rows(campaign.pk)
+    assert counters["total"]["posts"] == len(ours)
+    likes = sum(t["public_metrics"]["like_count"] for t in ours)
+    assert counters["engagement"]["likes"] == likes
+    assert "johnsonout" not in counters["hashtag"]
+    assert counters["hashtag"]["borisout"] == carrying
 
 
 def test_it_gives_the_same_dataset_whatever_the_order_pages_arrive_in(
