@@ -207,6 +207,8 @@ HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)
+# A join with a known email mails its owner a link at most once in this many hours.
+HASHRALLY_REJOIN_MAIL_HOURS = env_int("HASHRALLY_REJOIN_MAIL_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HASHRALLY_MAX_BODY_BYTES", 64 * 1024)
 
 # Listening. Base URLs are settings so tests point them at local servers and users at a

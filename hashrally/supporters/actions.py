@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,28 +24,30 @@ from hashrally.supporters.models import (
     Verification,
 )
 
+MY_DATA_MAIL_EVERY = dt.timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class JoinResult:
-    supporter: Supporter
+    """What a join did. `supporter` is the row this browser may now hold (None when the join
+    changed nothing: someone else's email or handle); `mailed` says a message went to the
+    address given, which the page says without telling which message."""
+
+    supporter: Supporter | None
     created: bool
-
-
-def _existing(
-    campaign: Campaign, email_hash: str | None, handle_hashes: dict[str, str]
-) -> Supporter | None:
-    match = Q()
-    if email_hash:
-        match |= Q(email_hash=email_hash)
-    for network, handle_hash in handle_hashes.items():
-        match |= Q(handles__network=network, handles__handle_hash=handle_hash)
-    if not match:
-        return None
-    return Supporter.objects.filter(campaign=campaign).filter(match).order_by("id").first()
+    mailed: bool = False
 
 
 def _queue_mail(supporter: Supporter, kind: str) -> None:
-    MailJob.objects.create(supporter=supporter, kind=kind, next_attempt_at=timezone.now())
+    # The job carries the address it is for: if the supporter's address is no longer this
+    # one when the job is sent, it is cancelled (supporters/mail.py).
+    MailJob.objects.create(
+        supporter=supporter,
+        kind=kind,
+        next_attempt_at=timezone.now(),
+        address_encrypted=supporter.email_encrypted,
+        address_hash=supporter.email_hash or "",
+    )
 
 
 def do_join(
@@ -53,8 +56,12 @@ def do_join(
     *,
     language: str,
     client_ip: str,
+    owner: Supporter | None = None,
 ) -> JoinResult:
-    """Record a join, or update the supporter it duplicates (same email or handle)."""
+    """Record a join. Only the record's owner changes it: `owner` is the supporter this browser
+    already holds (a signed cookie); anyone else's join with a known email changes nothing and
+    mails that address a link to its own record, and a handle is a claim that never merges two
+    people or moves from one to another (docs/security.md)."""
     email = crypto.normalise_email(data.get("email") or "")
     email_hash = crypto.keyed_hash("email", email) if email else None
     handles: dict[str, str] = data.get("handles") or {}
@@ -72,17 +79,33 @@ def do_join(
         "consented_at": timezone.now(),
         "ip_hash": crypto.ip_hash(client_ip) if client_ip else None,
     }
+    if owner is not None and owner.campaign_id != campaign.pk:
+        owner = None
     # Two identical submissions may race; the unique constraints let one win, and the other
-    # retries as an update of the winner's row.
+    # is then read as a repeat of the winner's.
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 return _join_once(
-                    campaign, fields, email, email_hash, handles, handle_hashes, referrer
+                    campaign, fields, email, email_hash, handles, handle_hashes, referrer, owner
                 )
         except IntegrityError:
             continue
     raise RuntimeError("could not record the join after three attempts")
+
+
+def _claimed(campaign: Campaign, handle_hashes: dict[str, str]) -> dict[str, int]:
+    """network -> the supporter already holding that handle."""
+    match = Q()
+    for network, handle_hash in handle_hashes.items():
+        match |= Q(network=network, handle_hash=handle_hash)
+    if not match:
+        return {}
+    return dict(
+        SupporterHandle.objects.filter(campaign=campaign)
+        .filter(match)
+        .values_list("network", "supporter_id")
+    )
 
 
 def _join_once(
@@ -93,32 +116,68 @@ def _join_once(
     handles: dict[str, str],
     handle_hashes: dict[str, str],
     referrer: Supporter | None,
+    owner: Supporter | None,
 ) -> JoinResult:
-    supporter = _existing(campaign, email_hash, handle_hashes)
-    created = supporter is None
-    if supporter is None:
-        supporter = Supporter(campaign=campaign, referred_by=referrer, **fields)
-    else:
+    if owner is not None:
+        owner = Supporter.objects.select_for_update().filter(pk=owner.pk).first()
+    known = (
+        Supporter.objects.filter(campaign=campaign, email_hash=email_hash).first()
+        if email_hash
+        else None
+    )
+    claimed = _claimed(campaign, handle_hashes)
+    if known is not None and known != owner:
+        # Someone's email: their record stays as it is. They hear of it (now and then), with a
+        # link through which they alone can change what they entered.
+        _mail_rejoin(known)
+        return JoinResult(None, created=False, mailed=True)
+    if owner is not None and (not email_hash or owner.email_hash in (None, email_hash)):
+        supporter, created = owner, False
         for name, value in fields.items():
             # A repeat without a name must not wipe the name given the first time.
-            if value or name not in ("display_name",):
+            if value or name != "display_name":
                 setattr(supporter, name, value)
-    new_email = bool(email_hash) and supporter.email_hash != email_hash
-    if email_hash and new_email:
+    elif not email_hash and claimed:
+        # No email, and a handle someone already holds: the same person again or someone else
+        # using their public handle; either way nothing changes and nobody is counted twice.
+        return JoinResult(None, created=False)
+    else:
+        supporter, created = Supporter(campaign=campaign, referred_by=referrer, **fields), True
+    mailed = False
+    if email_hash and supporter.email_hash != email_hash:
+        # A new row, or the owner's row that had no email: the address is new and unconfirmed.
         supporter.email_encrypted = crypto.encrypt(email)
         supporter.email_hash = email_hash
         supporter.confirmed_at = None
+        mailed = True
     supporter.save()
     for network, handle in handles.items():
-        SupporterHandle.objects.update_or_create(
-            campaign=campaign,
-            network=network,
-            handle_hash=handle_hashes[network],
-            defaults={"supporter": supporter, "handle_encrypted": crypto.encrypt(handle)},
-        )
-    if email_hash and supporter.confirmed_at is None and (created or new_email):
+        # A handle another supporter holds stays theirs: a claim moves nothing.
+        if network not in claimed:
+            SupporterHandle.objects.create(
+                campaign=campaign,
+                supporter=supporter,
+                network=network,
+                handle_hash=handle_hashes[network],
+                handle_encrypted=crypto.encrypt(handle),
+            )
+    if mailed:
         _queue_mail(supporter, MailJob.Kind.CONFIRM)
-    return JoinResult(supporter=supporter, created=created)
+    return JoinResult(supporter=supporter, created=created, mailed=mailed)
+
+
+def _mail_unless_recent(supporter: Supporter, kind: str, within: dt.timedelta) -> None:
+    """Queue the mail unless one of its kind went to the supporter lately: a stranger
+    repeating joins or requests with their address must not flood their mailbox."""
+    since = timezone.now() - within
+    if not MailJob.objects.filter(supporter=supporter, kind=kind, created_at__gte=since).exists():
+        _queue_mail(supporter, kind)
+
+
+def _mail_rejoin(supporter: Supporter) -> None:
+    _mail_unless_recent(
+        supporter, MailJob.Kind.REJOIN, dt.timedelta(hours=settings.HASHRALLY_REJOIN_MAIL_HOURS)
+    )
 
 
 def do_confirm(supporter: Supporter) -> bool:
@@ -127,6 +186,14 @@ def do_confirm(supporter: Supporter) -> bool:
         confirmed_at=timezone.now(), updated_at=timezone.now()
     )
     return bool(updated)
+
+
+def do_update_record(supporter: Supporter, data: dict[str, Any]) -> None:
+    """The owner's change to their own record (through their data link)."""
+    fields = ["country", "display_name", "show_name", "contact_ok"]
+    for name in fields:
+        setattr(supporter, name, data[name])
+    supporter.save(update_fields=[*fields, "updated_at"])
 
 
 def do_add_proof(supporter: Supporter, network: str, url: str) -> ProofOfPost:
@@ -146,7 +213,8 @@ def do_request_my_data(campaign: Campaign, email: str) -> None:
     with transaction.atomic():
         supporter = Supporter.objects.filter(campaign=campaign, email_hash=email_hash).first()
         if supporter is not None:
-            _queue_mail(supporter, MailJob.Kind.MY_DATA)
+            # A lost mail can be asked for again after a few minutes, not a hundred times.
+            _mail_unless_recent(supporter, MailJob.Kind.MY_DATA, MY_DATA_MAIL_EVERY)
 
 
 def do_erase(supporter: Supporter) -> None:

@@ -30,6 +30,27 @@ def _choices_in(language: str) -> list[tuple[str, str]]:
     return [("", str(_("Choose your country"))), *((c.code, str(c.name)) for c in countries)]
 
 
+# Zero-width non-joiner and joiner: a normal part of Persian, Kurdish, Indic and emoji
+# spelling. Other format characters (bidi overrides, zero-width spaces) hide or reorder text.
+JOINERS = frozenset("\u200c\u200d")
+
+
+def clean_name(value: str) -> str:
+    """A display name as people write it in their script, without characters that hide or
+    reorder text, markup or addresses."""
+    name = unicodedata.normalize("NFC", value).strip()
+    hidden = [
+        ch
+        for ch in name
+        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in JOINERS
+    ]
+    if hidden or (name and not name.strip("".join(JOINERS)).strip()):
+        raise forms.ValidationError(_("Your name contains invisible or control characters."))
+    if _MARKUP.search(name):
+        raise forms.ValidationError(_("Your name cannot contain markup or web addresses."))
+    return name
+
+
 class JoinForm(forms.Form):
     country = forms.ChoiceField(label=_("Your country"), choices=_country_choices)
     display_name = forms.CharField(
@@ -72,12 +93,7 @@ class JoinForm(forms.Form):
             )
 
     def clean_display_name(self) -> str:
-        name = unicodedata.normalize("NFC", self.cleaned_data["display_name"]).strip()
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
-            raise forms.ValidationError(_("Your name contains invisible or control characters."))
-        if _MARKUP.search(name):
-            raise forms.ValidationError(_("Your name cannot contain markup or web addresses."))
-        return name
+        return clean_name(self.cleaned_data["display_name"])
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip()
@@ -142,3 +158,21 @@ class ProofForm(forms.Form):
                 )
             )
         return url
+
+
+class MyRecordForm(forms.Form):
+    """What a supporter may change in their own record, through the link mailed to them."""
+
+    country = forms.ChoiceField(label=_("Your country"), choices=_country_choices)
+    display_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=80)
+    show_name = forms.BooleanField(label=_("Show my name among the supporters"), required=False)
+    contact_ok = forms.BooleanField(
+        label=_("The organisers may email me about this campaign"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_display_name(self) -> str:
+        return clean_name(self.cleaned_data["display_name"])

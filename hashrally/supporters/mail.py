@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 
 from django.conf import settings
@@ -39,6 +40,35 @@ def _claim(limit: int, now: dt.datetime) -> list[MailJob]:
     return jobs
 
 
+# An address in an SMTP answer or an exception, masked before it is kept or logged.
+_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask(text: str) -> str:
+    """Addresses in `text` as m***@e***.org: enough to tell two apart, not to read one."""
+
+    def masked(found: re.Match[str]) -> str:
+        local, _, domain = found.group(0).partition("@")
+        host, _, tld = domain.rpartition(".")
+        return f"{local[:1]}***@{host[:1]}***.{tld}"
+
+    return _ADDRESS.sub(masked, text)
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer (unknown user, refused): trying again cannot help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(int(code) >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = [f"{code} {message!r}" for code, message in exc.recipients.values()]
+        return mask(f"{type(exc).__name__}: {'; '.join(answers)}")
+    return mask(f"{type(exc).__name__}: {exc}")
+
+
 def build_message(job: MailJob) -> EmailMessage:
     supporter = job.supporter
     campaign = supporter.campaign
@@ -59,7 +89,8 @@ def build_message(job: MailJob) -> EmailMessage:
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[crypto.decrypt(supporter.email_encrypted)],
+        # The address the job was queued for (jobs queued before jobs kept one: the row's).
+        to=[crypto.decrypt(job.address_encrypted or supporter.email_encrypted)],
     )
 
 
@@ -68,22 +99,29 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
     now = now or timezone.now()
     sent = failed = 0
     for job in _claim(limit, now):
-        try:
-            if not job.supporter.email_encrypted:
-                raise ValueError("the supporter no longer has an email address")
-            build_message(job).send()
-        except (smtplib.SMTPException, OSError, ValueError) as exc:
-            failed += 1
-            job.attempts += 1
-            job.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            job.next_attempt_at = now + backoff(job.attempts)
-            if job.attempts >= settings.HASHRALLY_MAIL_MAX_ATTEMPTS or isinstance(exc, ValueError):
-                job.status = MailJob.Status.FAILED
-            log.warning("mail %s attempt %s failed: %s", job.id, job.attempts, job.last_error)
+        supporter = job.supporter
+        if not supporter.email_encrypted or (
+            job.address_hash and job.address_hash != supporter.email_hash
+        ):
+            # Erased or anonymised since, or no longer this supporter's address: the mail
+            # would go to someone the supporter is not.
+            job.status = MailJob.Status.CANCELLED
+            job.last_error = "cancelled: the supporter no longer has the address it was for"
         else:
-            sent += 1
-            job.status = MailJob.Status.SENT
-            job.sent_at = timezone.now()
+            try:
+                build_message(job).send()
+            except (smtplib.SMTPException, OSError, ValueError) as exc:
+                failed += 1
+                job.attempts += 1
+                job.last_error = _describe(exc)[:1000]
+                job.next_attempt_at = now + backoff(job.attempts)
+                if job.attempts >= settings.HASHRALLY_MAIL_MAX_ATTEMPTS or _permanent(exc):
+                    job.status = MailJob.Status.FAILED
+                log.warning("mail %s attempt %s failed: %s", job.id, job.attempts, job.last_error)
+            else:
+                sent += 1
+                job.status = MailJob.Status.SENT
+                job.sent_at = timezone.now()
         job.claimed_until = None
         job.save(
             update_fields=[

@@ -161,14 +161,22 @@ class MailJob(models.Model):
     class Kind(models.TextChoices):
         CONFIRM = "confirm", _("Confirm your support")
         MY_DATA = "my_data", _("Your data")
+        # A join with this address by someone else (or by them, without their cookie).
+        REJOIN = "rejoin", _("Joined again")
 
     class Status(models.TextChoices):
         PENDING = "pending"
         SENT = "sent"
         FAILED = "failed"
+        # The supporter's address is no longer the one the job was queued for, or is gone.
+        CANCELLED = "cancelled"
 
     supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="mail_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The address the job was queued for, encrypted, and its keyed hash: mail goes there only
+    # while it is still the supporter's.
+    address_encrypted = models.TextField(blank=True)
+    address_hash = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -24,7 +24,7 @@ from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign
 from hashrally.core import networks, pagecache
 from hashrally.supporters import actions, counts, crypto, display, links, pow
-from hashrally.supporters.forms import JoinForm, MyDataForm, ProofForm
+from hashrally.supporters.forms import JoinForm, MyDataForm, MyRecordForm, ProofForm
 from hashrally.supporters.models import Supporter
 
 COOKIE_SALT = "hashrally.supporter"
@@ -80,17 +80,19 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 form.cleaned_data,
                 language=translation.get_language(),
                 client_ip=_client_ip(request),
+                owner=_supporter_from_cookie(request, campaign),
             )
-            response = HttpResponseRedirect(reverse("supporters:thanks", args=[slug]), status=303)
-            response.set_signed_cookie(
-                _cookie_name(campaign),
-                str(result.supporter.public_id),
-                salt=COOKIE_SALT,
-                max_age=365 * 24 * 3600,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
+            thanks_url = reverse("supporters:thanks", args=[slug])
+            # "We sent you an email" whichever mail it was (a confirmation, or a link for the
+            # known owner of that address), so the page never tells whether an address joined.
+            response = HttpResponseRedirect(
+                thanks_url + ("?mailed=1" if result.mailed else ""), status=303
             )
+            # The browser holds the record it made, or the one it held already. A record with
+            # an email is handed over only through the confirmation link (whoever reads that
+            # mailbox), so the answer to a join with a known address looks the same.
+            if result.supporter is not None and not (result.created and result.mailed):
+                _hold(response, campaign, result.supporter)
             return response
         status = 400
     else:
@@ -100,6 +102,20 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         "supporters/join_fragment.html" if request.GET.get("fragment") else "supporters/join.html"
     )
     return render(request, template, _join_context(campaign, form, request), status=status)
+
+
+def _hold(response: HttpResponse, campaign: Campaign, supporter: Supporter) -> None:
+    """This browser holds the supporter's record: it may see it on the thanks page, add
+    proof links and change it by joining again."""
+    response.set_signed_cookie(
+        _cookie_name(campaign),
+        str(supporter.public_id),
+        salt=COOKIE_SALT,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 def _supporter_from_cookie(request: HttpRequest, campaign: Campaign) -> Supporter | None:
@@ -125,6 +141,8 @@ def _thanks_context(
         "awaiting_confirmation": bool(
             supporter and supporter.email_hash and not supporter.confirmed
         ),
+        # Mailed, and the record is not this browser's (yet): the link in the mail hands it over.
+        "mailed": supporter is None and request.GET.get("mailed") == "1",
         "proof_form": proof_form,
         "proofs": list(supporter.proofs.all()) if supporter else [],
     }
@@ -174,7 +192,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if request.method == "POST":
         actions.do_confirm(supporter)
         confirmed = True
-    return render(
+    response = render(
         request,
         "supporters/confirm.html",
         {
@@ -183,6 +201,10 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             "confirmed": confirmed,
         },
     )
+    if request.method == "POST":
+        # Whoever reads the mailbox owns the record: this browser now holds it.
+        _hold(response, supporter.campaign, supporter)
+    return response
 
 
 def _counts_payload(campaign: Campaign) -> dict[str, object]:
@@ -308,6 +330,15 @@ def supporter_data(supporter: Supporter) -> dict[str, object]:
     }
 
 
+def _record_initial(supporter: Supporter) -> dict[str, object]:
+    return {
+        "country": supporter.country,
+        "display_name": supporter.display_name,
+        "show_name": supporter.show_name,
+        "contact_ok": supporter.contact_ok,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @never_cache
 def my_data(request: HttpRequest, token: str) -> HttpResponse:
@@ -316,6 +347,15 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
         campaign = supporter.campaign
         actions.do_erase(supporter)
         return render(request, "supporters/erased.html", {"campaign": campaign})
+    form = MyRecordForm(initial=_record_initial(supporter))
+    saved, status = False, 200
+    if request.method == "POST" and request.POST.get("update") == "yes":
+        form = MyRecordForm(request.POST, initial=_record_initial(supporter))
+        if form.is_valid():
+            actions.do_update_record(supporter, form.cleaned_data)
+            form, saved = MyRecordForm(initial=_record_initial(supporter)), True
+        else:
+            status = 400
     if request.GET.get("download"):
         response = JsonResponse(
             supporter_data(supporter), json_dumps_params={"ensure_ascii": False, "indent": 2}
@@ -325,5 +365,12 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "supporters/my_data.html",
-        {"supporter": supporter, "data": supporter_data(supporter), "token": token},
+        {
+            "supporter": supporter,
+            "data": supporter_data(supporter),
+            "token": token,
+            "form": form,
+            "saved": saved,
+        },
+        status=status,
     )

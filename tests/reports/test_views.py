@@ -163,6 +163,7 @@ def test_it_shows_a_confirmation_on_the_dashboard_after_one_worker_round(
     joined = do_join(
         collected, {"country": "AZ", "email": "a@example.org"}, language="en", client_ip="x"
     ).supporter
+    assert joined is not None
     do_confirm(joined)
     call_command("worker", "--once", stdout=io.StringIO())
     after = client.get(f"/c/{CHILD}/dashboard/report.json").json()

@@ -1,9 +1,12 @@
-"""What supporters' tests share: the campaign they join, and joining as a browser would."""
+"""What supporters' tests share: the campaign they join, joining as a browser would, and a
+mailbox on a real SMTP server (aiosmtpd on loopback)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+from email import message_from_bytes, policy
 from typing import Any
 
 import altcha
@@ -32,3 +35,18 @@ def solve(challenge: dict[str, Any]) -> str:
         "signature": challenge["signature"],
     }
     return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def link_in(message: Any, pattern: str) -> str:
+    found = re.search(pattern, message.get_content())
+    assert found, message.get_content()
+    return found.group(0).removeprefix("http://campaign.test")

@@ -39,13 +39,15 @@ def test_it_records_a_join_and_thanks(client: Client, campaign: Campaign) -> Non
 
 
 def test_it_queues_a_confirmation_mail_with_the_row(client: Client, campaign: Campaign) -> None:
-    join(client, email="Someone@Example.org")
+    response = join(client, email="Someone@Example.org")
     supporter = Supporter.objects.get()
     assert MailJob.objects.get().supporter == supporter
     assert "someone@example.org" not in supporter.email_encrypted
     assert supporter.email_hash and len(supporter.email_hash) == 64
-    thanks = client.get(f"/c/{SLUG}/thanks", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    thanks = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "open the link in it to confirm" in thanks
+    # The record is handed to a browser through the link in the mail, not before.
+    assert supporter.ref_code not in thanks
 
 
 def test_it_joins_the_same_email_once(client: Client, campaign: Campaign) -> None:
@@ -53,17 +55,38 @@ def test_it_joins_the_same_email_once(client: Client, campaign: Campaign) -> Non
     second = join(Client(), email=" A@EXAMPLE.org ", country="DE", display_name="Again")
     assert first.status_code == second.status_code == 303
     assert first["Location"] == second["Location"]
+    # One supporter, as first given: a join with a known email changes nothing
+    # (tests/supporters/test_ownership.py), and mails its owner a link to change it.
     supporter = Supporter.objects.get()
-    assert (supporter.country, supporter.display_name) == ("DE", "Again")
-    assert MailJob.objects.count() == 1
+    assert (supporter.country, supporter.display_name) == ("AZ", "")
+    assert sorted(MailJob.objects.values_list("kind", flat=True)) == ["confirm", "rejoin"]
 
 
 def test_it_joins_the_same_handle_once(client: Client, campaign: Campaign) -> None:
     join(client, handle_x="@SomeOne")
+    # The same browser again: its own record changes.
     join(client, handle_x="someone", country="FR")
+    assert Supporter.objects.get().country == "FR"
+    # Another browser with that handle: nothing changes, and nobody is counted twice.
+    join(Client(), handle_x="someone", country="DE")
     assert Supporter.objects.get().country == "FR"
     assert SupporterHandle.objects.count() == 1
     assert "someone" not in SupporterHandle.objects.get().handle_encrypted
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0645\u0647\u200c\u0633\u0627",  # Persian Mehsa: a zero-width non-joiner inside
+        "\u0928\u094d\u200d\u0928",  # Devanagari with a zero-width joiner
+        "Ay\u015fe \U0001f469\u200d\U0001f4bb",  # an emoji sequence joined by ZWJ
+    ],
+)
+def test_it_accepts_names_with_the_joiners_real_scripts_use(
+    client: Client, campaign: Campaign, name: str
+) -> None:
+    assert join(client, display_name=name).status_code == 303
+    assert Supporter.objects.get().display_name == name
 
 
 def test_it_credits_the_referrer(client: Client, campaign: Campaign) -> None:
@@ -83,6 +106,8 @@ def test_it_credits_the_referrer(client: Client, campaign: Campaign) -> None:
         ({"display_name": "<b>Boss</b>"}, "display_name", "markup"),
         ({"display_name": "see https://spam.example"}, "display_name", "markup"),
         ({"display_name": "A\u202eB"}, "display_name", "invisible"),
+        ({"display_name": "\u200c\u200d"}, "display_name", "invisible"),
+        ({"display_name": "Ali\u200bReza"}, "display_name", "invisible"),
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"handle_x": "has space"}, "handle_x", "not a valid handle"),
         ({"handle_mastodon": "nobody"}, "handle_mastodon", "not a valid handle"),
@@ -140,7 +165,8 @@ def test_it_pretends_to_accept_a_bot_and_stores_nothing(client: Client, campaign
 
 @override_settings(HASHRALLY_JOIN_RATE="3/h", RATELIMIT_ENABLE=True)
 def test_it_limits_joins_per_address(client: Client, campaign: Campaign) -> None:
-    statuses = [join(client, country="AZ").status_code for _ in range(5)]
+    # Five browsers behind one address (each holds no record, so each join is a new one).
+    statuses = [join(Client(), country="AZ").status_code for _ in range(5)]
     assert statuses == [303, 303, 303, 429, 429]
     assert Supporter.objects.count() == 3
 

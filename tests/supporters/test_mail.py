@@ -3,8 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
-from email import message_from_bytes, policy
 from typing import Any
 from unittest import mock
 
@@ -17,50 +15,9 @@ from django.utils import timezone
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.mail import send_due_mail
 from hashrally.supporters.models import MailJob, Supporter
-from tests.fakes import free_port
-from tests.supporters.fakes import SLUG, join
+from tests.supporters.fakes import SLUG, Inbox, join, link_in
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def smtp_settings(settings: Any, smtp_port: int) -> Any:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.SITE_URL = "http://campaign.test"
-    return settings
-
-
-@pytest.fixture
-def inbox(smtp_settings: Any, smtp_port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
-
-
-def link_in(message: Any, pattern: str) -> str:
-    found = re.search(pattern, message.get_content())
-    assert found, message.get_content()
-    return found.group(0).removeprefix("http://campaign.test")
 
 
 def test_it_mails_a_link_that_confirms(client: Client, campaign: Campaign, inbox: Inbox) -> None:

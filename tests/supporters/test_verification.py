@@ -23,7 +23,9 @@ def _collected(campaign: Campaign, network: str, post_id: str, handle: str, url:
 
 def _join(campaign: Campaign, n: int, **handles: str) -> Supporter:
     data = {"country": "AZ", "handles": handles}
-    return do_join(campaign, data, language="en", client_ip=f"192.0.2.{n}").supporter
+    joined = do_join(campaign, data, language="en", client_ip=f"192.0.2.{n}").supporter
+    assert joined is not None  # a new supporter: their handles are nobody's yet
+    return joined
 
 
 def test_it_verifies_a_handle_seen_writing_a_collected_post(campaign: Campaign) -> None:
