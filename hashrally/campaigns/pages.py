@@ -12,6 +12,7 @@ from django.utils import translation
 from hashrally.campaigns import rules, sharelinks
 from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
 from hashrally.core import networks
+from hashrally.core.numbers import whole
 
 RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 
@@ -99,8 +100,9 @@ def choose_variant(count: int, asked: str | None) -> int:
     """Another variant on each visit unless the visitor asked for one (shuffle, or a share)."""
     if count == 0:
         return 0
-    if asked is not None and asked.isdigit():
-        return int(asked) % count
+    number = whole(asked)
+    if number is not None:
+        return number % count
     return random.randrange(count)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
+from hashrally.core.numbers import whole
 from hashrally.listening.records import parse_time
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -67,16 +68,20 @@ def reset_at(headers: httpx.Headers, now: float) -> float | None:
     """When the current rate-limit window ends, as a timestamp; None if no header says."""
     retry_after = headers.get("retry-after")
     if retry_after:
-        if retry_after.strip().isdigit():
-            return now + float(retry_after)
-        parsed = email.utils.parsedate_to_datetime(retry_after)
-        return parsed.timestamp()
+        seconds = whole(retry_after)
+        if seconds is not None:
+            return now + seconds
+        try:
+            return email.utils.parsedate_to_datetime(retry_after).timestamp()
+        except (TypeError, ValueError):
+            pass  # neither seconds nor a date: the reset headers may say
     for name in RESET:
         value = headers.get(name)
         if not value:
             continue
-        if value.strip().isdigit():
-            return float(value)  # epoch seconds (X, Bluesky)
+        epoch = whole(value)
+        if epoch is not None:
+            return float(epoch)  # epoch seconds (X, Bluesky)
         moment = parse_time(value)  # ISO 8601 (Mastodon)
         if moment is not None:
             return moment.timestamp()
@@ -86,8 +91,9 @@ def reset_at(headers: httpx.Headers, now: float) -> float | None:
 def remaining(headers: httpx.Headers) -> int | None:
     for name in REMAINING:
         value = headers.get(name)
-        if value is not None and value.strip().lstrip("-").isdigit():
-            return int(value)
+        number = whole(value, negative=True)
+        if number is not None:
+            return number
     return None
 
 

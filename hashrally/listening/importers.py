@@ -20,6 +20,7 @@ import orjson
 
 from hashrally.core import networks
 from hashrally.core.folding import fold_handle
+from hashrally.core.numbers import whole
 from hashrally.listening import jsonlines
 from hashrally.listening.records import (
     Chunk,
@@ -68,8 +69,7 @@ def csv_row(row: dict[str, str]) -> PostRecord:
     author = row["author"].strip()
 
     def count(name: str) -> int | None:
-        value = (row.get(name) or "").strip()
-        return int(value) if value.isdigit() else None
+        return whole(row.get(name))
 
     return PostRecord(
         network=network,
