@@ -81,12 +81,20 @@ _BROWSER_REWRITES = re.compile(r"[\x00-\x20\x7f\\]")
 _SITE_PATH = re.compile(r"/(?![/])[A-Za-z0-9._~%/+-]*")
 
 
+# A host name as browsers accept it (letters, digits, hyphens between dots; IDN in any script).
+_HOST = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)*[^\W_](?:[\w-]*[^\W_])?")
+
+
 def check_link(url: str) -> str | None:
     if _BROWSER_REWRITES.search(url):
         return f"{url!r} holds a space, a control character or a backslash"
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
         return f"{url!r} is not an http(s) address"
+    try:
+        parts.port  # noqa: B018 (raises on a port that is no number)
+    except ValueError:
+        return f"{url!r} has a port that is not a number"
     return None
 
 
