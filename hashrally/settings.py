@@ -8,6 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hashrally.core import worldmap
 from hashrally.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,6 +49,7 @@ CSRF_TRUSTED_ORIGINS = env_list("HASHRALLY_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("HASHRALLY_SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -149,11 +152,49 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Only organisers have sessions; supporters are remembered by a signed cookie of their own.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "hashrally.site.views.csrf_failure"
-SESSION_COOKIE_SECURE = env_bool("HASHRALLY_SECURE_COOKIES", False)
+# Served over HTTPS (the site's address says so, or the operator does): cookies only over
+# HTTPS, plain HTTP redirected, and browsers told to come back over HTTPS only (HSTS).
+HTTPS = env_bool("HASHRALLY_HTTPS", SITE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = env_bool("HASHRALLY_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+# A proxy's health check may ask over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("HASHRALLY_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+# includeSubDomains covers names under the campaign's own host only (a.campaign.example.org).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HASHRALLY_HSTS_SUBDOMAINS", True)
+# Preloading is asked for by a registrable domain's owner (hstspreload.org), for the whole
+# domain; hashrally usually runs on one host of an organisation's domain, so it is the
+# operator's choice, and Django's reminder about it (W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("HASHRALLY_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a proxy that ends TLS: the header it sets to say the visitor used HTTPS. Only when the
+# proxy always sets (or strips) it, or a visitor could claim HTTPS over plain HTTP.
+if env_bool("HASHRALLY_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content security policy (django-csp): scripts and styles from this site only, no inline
+# script or style (the one exception is the world map's constant <style>, allowed by its hash),
+# nothing loaded from elsewhere, forms sent here or (the share composers, after our redirect)
+# to an https address, and no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", worldmap.style_hash()],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'", "https:"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -170,7 +211,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit warns that a per-process cache is not shared; with one process it is.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Per-IP limits on joining. A benchmark may switch them off explicitly (HASHRALLY_RATELIMIT=0).
 RATELIMIT_ENABLE = env_bool("HASHRALLY_RATELIMIT", True)

@@ -65,6 +65,13 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+CSP_REPORTER_JS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.hashrallyViolation(`${e.violatedDirective} ${e.blockedURI} on ${location.pathname}`);
+});
+"""
+
+
 class Visit:
     """A browser tab that may only reach the test server; composers are caught, not contacted."""
 
@@ -74,6 +81,13 @@ class Visit:
         self.blocked: list[str] = []
         self.base = urlsplit(base_url).netloc
         self.context.route("**/*", self._route)
+        # Every content-security-policy violation on any page of the tab is kept and, at the
+        # end of the test, must be none (the policy is in hashrally/settings.py).
+        self.violations: list[str] = []
+        self.context.expose_binding(
+            "hashrallyViolation", lambda source, text: self.violations.append(text)
+        )
+        self.context.add_init_script(CSP_REPORTER_JS)
         self.page = self.context.new_page()
 
     def _route(self, route: Route) -> None:
@@ -113,3 +127,4 @@ def visit(browser: Browser, live_server: object, campaigns: list[str]) -> Iterat
     yield visit
     visit.context.close()
     assert visit.blocked == [], "the page tried to load something from another server"
+    assert visit.violations == [], "the content security policy refused part of a page"

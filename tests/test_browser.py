@@ -130,3 +130,33 @@ def test_it_takes_the_readme_screenshot(visit: Visit, live_server: object) -> No
     assert page.get_by_role("button", name="Post on X").is_visible()
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_it_keeps_to_the_content_security_policy(visit: Visit, live_server: object) -> None:
+    """Pages run under the policy without a violation (the visit fixture checks each test);
+    here, that an inline style would be reported, and the admin's pages keep to it too."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    base = live_server.url  # type: ignore[attr-defined]
+    page = visit.page
+    page.goto(f"{base}/c/recognize-to-reconcile/")
+    page.evaluate("document.head.insertAdjacentHTML('beforeend', '<style>p{color:red}</style>')")
+    page.wait_for_function("() => true")
+    assert visit.violations and visit.violations[0].startswith("style-src")
+    visit.violations.clear()
+    User.objects.create_superuser("org", password="x")
+    client = Client()
+    client.force_login(User.objects.get())
+    host = base.split("//", 1)[1].split(":")[0]
+    session = client.cookies["sessionid"].value
+    cookie = {"name": "sessionid", "value": session, "domain": host, "path": "/"}
+    visit.context.add_cookies([cookie])  # type: ignore[list-item]
+    from hashrally.campaigns.models import Campaign
+
+    first = Campaign.objects.order_by("pk").first()
+    assert first is not None
+    change = f"/admin/campaigns/campaign/{first.pk}/change/"
+    for path in ("/admin/", "/admin/campaigns/campaign/", change, "/admin/supporters/supporter/"):
+        assert page.goto(base + path).status == 200  # type: ignore[union-attr]
+    assert visit.violations == []

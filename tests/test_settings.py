@@ -77,3 +77,63 @@ def test_it_takes_the_database_from_database_url(url: str, engine: str) -> None:
         check=True,
     )
     assert result.stdout.strip() == engine
+
+
+PRODUCTION = {
+    "HASHRALLY_SECRET_KEY": "k" * 20 + "-production-secret-key-of-some-length-50",
+    "HASHRALLY_DATA_KEYS": "ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZC11c2U=",
+    "HASHRALLY_SITE_URL": "https://campaign.example.org",
+    "HASHRALLY_ALLOWED_HOSTS": "campaign.example.org",
+}
+
+
+def test_it_passes_djangos_deployment_check_in_production_mode(tmp_path: object) -> None:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        # The browser tests' async allowance is for tests only (async.E001 in deployment).
+        if not k.startswith(("HASHRALLY_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "hashrally", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**clean, **PRODUCTION, "HASHRALLY_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_sends_https_and_framing_headers_in_production_mode() -> None:
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "c = Client(); r = c.get('/no-such-page', secure=True, HTTP_HOST='campaign.example.org'); "
+        "print(r.status_code, r['Strict-Transport-Security'], r['X-Frame-Options'], "
+        "r['Content-Security-Policy'], sep='|'); "
+        "r = c.get('/no-such-page', HTTP_HOST='campaign.example.org'); "
+        "print(r.status_code, r['Location'])"
+    )
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HASHRALLY_", "DATABASE_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "hashrally.settings",
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    secure, plain = result.stdout.splitlines()
+    status, hsts, frames, policy = secure.split("|")
+    assert status == "404"  # no such page, answered with every header
+    assert hsts.startswith("max-age=31536000") and frames == "DENY"
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert plain == "301 https://campaign.example.org/no-such-page"
