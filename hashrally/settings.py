@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ SITE_URL = env_str("HASHRALLY_SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "csp",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,7 +81,24 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Organisers' logins (django-axes): after HASHRALLY_LOGIN_FAILURES failed attempts for one
+# account, or from one address, that account or address is refused for
+# HASHRALLY_LOCKOUT_MINUTES, whatever the password. Attempts are kept in the database, so every
+# server process sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("HASHRALLY_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("HASHRALLY_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hashrally.site.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "hashrally.core.clients.axes_client_ip"
 
 ROOT_URLCONF = "hashrally.site.urls"
 WSGI_APPLICATION = "hashrally.wsgi.application"

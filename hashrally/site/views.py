@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -31,3 +32,25 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         },
         status=403,
     )
+
+
+def locked_out(
+    request: HttpRequest, credentials: object = None, *args: object, **kwargs: object
+) -> HttpResponse:
+    """django-axes' answer to a login from a locked account or address (AXES_LOCKOUT_CALLABLE):
+    the same words whichever it was, and when to try again."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "problem.html",
+        {
+            "message": _(
+                "Too many failed logins for this account or from your network. Try again in "
+                "%(minutes)s minutes, or ask an operator to unlock it."
+            )
+            % {"minutes": minutes}
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response

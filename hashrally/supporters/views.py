@@ -23,6 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign
 from hashrally.core import networks, pagecache
+from hashrally.core.clients import client_ip
 from hashrally.supporters import actions, counts, crypto, display, links, pow
 from hashrally.supporters.forms import JoinForm, MyDataForm, MyRecordForm, ProofForm
 from hashrally.supporters.models import Supporter
@@ -47,11 +48,6 @@ def _live(slug: str) -> Campaign:
     if campaign is None:
         raise Http404(_("This campaign does not exist or no longer takes supporters."))
     return campaign
-
-
-def _client_ip(request: HttpRequest) -> str:
-    value = request.META.get(settings.RATELIMIT_IP_META_KEY, "") or ""
-    return str(value).split(",")[0].strip()
 
 
 def _join_context(campaign: Campaign, form: JoinForm, request: HttpRequest) -> dict[str, object]:
@@ -79,7 +75,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 campaign,
                 form.cleaned_data,
                 language=translation.get_language(),
-                client_ip=_client_ip(request),
+                client_ip=client_ip(request),
                 owner=_supporter_from_cookie(request, campaign),
             )
             thanks_url = reverse("supporters:thanks", args=[slug])

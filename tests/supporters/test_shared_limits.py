@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.fakes import ROOT, free_port, subprocess_database_url
+from tests.fakes import gunicorn
 from tests.supporters.fakes import JOIN
 
 REDIS_URL = os.environ.get("HASHRALLY_TEST_REDIS_URL", "")
@@ -28,47 +24,13 @@ def server(transactional_db: None, campaigns: list[str], tmp_path: Path) -> Iter
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    port = free_port()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": subprocess_database_url(),
         "HASHRALLY_REDIS_URL": REDIS_URL,
         "HASHRALLY_RATELIMIT": "1",
         "HASHRALLY_JOIN_RATE": "3/h",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "hashrally.wsgi:application",
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=(tmp_path / "gunicorn.log").open("w"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail((tmp_path / "gunicorn.log").read_text())
+    with gunicorn(tmp_path, env, workers=3) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 def test_it_limits_joins_across_worker_processes(server: str) -> None:
