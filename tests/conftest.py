@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,13 @@ def _empty_cache() -> Iterator[None]:
 
 # The browser fixtures, defined once: Playwright's sync API allows one instance per process.
 from tests.browser import browser, visit  # noqa: E402, F401
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's admin client, past the login's second factor too."""
+    from django.test import Client
+
+    from tests.fakes import log_in
+
+    return log_in(Client(), admin_user)

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -79,3 +80,18 @@ def gunicorn(tmp_path: Path, env: dict[str, str], workers: int = 2) -> Iterator[
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
+
+
+def log_in(client: Any, user: Any) -> Any:
+    """`client` logged in as `user` with both factors, as after the admin's login form with a
+    password and a one-time code (django-otp keeps the device that verified it in the session).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="tests", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from hashrally.core import pagecache
 from tests.browser import LOW_CONTRAST_JS, Visit
-from tests.fakes import ROOT
+from tests.fakes import ROOT, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -147,7 +147,7 @@ def test_it_keeps_to_the_content_security_policy(visit: Visit, live_server: obje
     visit.violations.clear()
     User.objects.create_superuser("org", password="x")
     client = Client()
-    client.force_login(User.objects.get())
+    log_in(client, User.objects.get())
     host = base.split("//", 1)[1].split(":")[0]
     session = client.cookies["sessionid"].value
     cookie = {"name": "sessionid", "value": session, "domain": host, "path": "/"}

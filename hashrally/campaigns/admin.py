@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
@@ -241,6 +243,19 @@ class CampaignAdmin(admin.ModelAdmin):
         if db_field.name == "parent":
             kwargs["queryset"] = campaigns_of(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "organisers" and not request.user.is_superuser:
+            # An organiser sees (and may add) only people who organise with them, never the
+            # list of every account on the site.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(pk=request.user.pk) | Q(campaigns__in=campaigns_of(request.user))
+                )
+                .distinct()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="page")
     def view_on_site_link(self, campaign: Campaign) -> str:

@@ -35,8 +35,9 @@ def public_campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.filter(status__in=[Campaign.Status.LIVE, Campaign.Status.CLOSED])
 
 
-def campaign_for_page(slug: str, include_drafts: bool) -> Campaign | None:
-    campaigns = Campaign.objects.all() if include_drafts else public_campaigns()
+def campaign_for_page(slug: str, also: QuerySet[Campaign] | None = None) -> Campaign | None:
+    """A public campaign's page, or one of `also` (an organiser's own drafts)."""
+    campaigns = public_campaigns() if also is None else public_campaigns() | also
     return (
         campaigns.select_related("parent", "counts")
         .prefetch_related(

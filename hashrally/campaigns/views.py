@@ -7,14 +7,16 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hashrally.campaigns import pages, sharelinks, signals, visit
+from hashrally.campaigns import access, pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign
 from hashrally.core import networks, pagecache
 
 
 def _load(request: HttpRequest, slug: str) -> Campaign:
-    campaign = pages.campaign_for_page(slug, include_drafts=request.user.is_staff)
+    # An organiser previews their own campaigns' drafts; nobody else's.
+    own = access.campaigns_of(request.user) if request.user.is_authenticated else None
+    campaign = pages.campaign_for_page(slug, also=own)
     if campaign is None:
         raise Http404("No such campaign")
     return campaign

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from hashrally.campaigns import pages
-from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.access import campaigns_of, verified
 from hashrally.campaigns.models import Campaign
 from hashrally.listening import runs
 from hashrally.listening.models import PostMatch
@@ -31,7 +31,8 @@ def organisers_only(
     @functools.wraps(view)
     @require_GET
     def wrapped(request: HttpRequest, slug: str) -> HttpResponseBase:
-        if not request.user.is_authenticated:
+        # A password alone is not enough: the login's second factor must have been given.
+        if not verified(request.user):
             return redirect_to_login(request.get_full_path(), "admin:login")
         campaign = campaigns_of(request.user).filter(slug=slug).first()
         if campaign is None:

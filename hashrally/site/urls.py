@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hashrally.site import views
+from hashrally.site.twofactor import OrganiserAdminSite
 
+# Every organiser can export personal data, so every admin login needs a second factor: a code
+# from an authenticator app (TOTP) or one of their recovery codes (`hashrally two_factor`).
+admin.site.__class__ = OrganiserAdminSite
 admin.site.site_header = "hashrally"
 admin.site.site_title = "hashrally"
 

@@ -44,7 +44,8 @@ def export_rows(supporters: QuerySet[Supporter]) -> Iterator[list[str]]:
 @admin.register(Supporter)
 class SupporterAdmin(admin.ModelAdmin):
     list_display = ["created_at", "campaign", "country_name", "confirmed", "shown_name"]
-    list_filter = ["campaign", "confirmed_at", "country"]
+    # Only the campaigns among the rows shown: the filter must not list others' campaigns.
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "confirmed_at", "country"]
     list_select_related = ["campaign"]
     actions = ["export_csv"]
     # Personal fields stay encrypted and out of the admin; the export is the way out.

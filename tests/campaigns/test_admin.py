@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from hashrally.campaigns.models import Campaign, MessageVariant, Target, TargetAccount
+from tests.fakes import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def form_of(client: Client, url: str) -> dict[str, str]:
 
 @pytest.fixture
 def organiser(client: Client, admin_user: object) -> Client:
-    client.force_login(admin_user)  # type: ignore[arg-type]
+    log_in(client, admin_user)
     return client
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from hashrally.campaigns.models import Campaign, Target, TargetAccount
+from tests.fakes import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_it_hides_drafts_from_the_public(client: Client, campaigns: list[str]) -
 
 def test_it_shows_drafts_to_staff(client: Client, campaigns: list[str], admin_user: object) -> None:
     Campaign.objects.filter(slug="recognize-to-reconcile").update(status="draft")
-    client.force_login(admin_user)  # type: ignore[arg-type]
+    log_in(client, admin_user)
     assert client.get(PAGE).status_code == 200
 
 

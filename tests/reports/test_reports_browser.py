@@ -13,6 +13,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
 from tests.browser import LOW_CONTRAST_JS, Visit
+from tests.fakes import log_in
 from tests.listening.fakes import run_import
 from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
@@ -31,7 +32,7 @@ def collected(campaigns: list[str], tmp_path: Path) -> Campaign:
 def logged_in(visit: Visit, live_server: object) -> None:
     user = User.objects.create_superuser("org", password="x")
     client = Client()
-    client.force_login(user)
+    log_in(client, user)
     host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
     visit.context.add_cookies(
         [

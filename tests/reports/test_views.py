@@ -18,6 +18,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ReportExtras, ResultsSettings
 from hashrally.reports.refresh import changed
+from tests.fakes import log_in
 from tests.listening.fakes import run_import
 from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
@@ -42,7 +43,7 @@ def organiser(campaign: Campaign | None) -> Client:
     if campaign is not None:
         campaign.organisers.add(user)
     client = Client()
-    client.force_login(user)
+    log_in(client, user)
     return client
 
 

@@ -16,6 +16,7 @@ from hashrally.campaigns.models import Campaign
 from hashrally.supporters import crypto
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.models import Supporter, SupporterHandle
+from tests.fakes import log_in
 from tests.supporters.fakes import join
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,7 @@ def test_it_shows_organisers_only_their_campaigns(client: Client, campaign: Camp
             if perm:
                 organiser.user_permissions.add(perm)
     staff = Client()
-    staff.force_login(organiser)
+    log_in(staff, organiser)
     listing = staff.get("/admin/campaigns/campaign/").content.decode()
     assert "recognize-to-reconcile" not in listing
     assert "0 supporters" in staff.get("/admin/supporters/supporter/").content.decode()
@@ -158,3 +159,35 @@ def test_it_shows_organisers_only_their_campaigns(client: Client, campaign: Camp
     assert f"/admin/campaigns/campaign/{parent.pk}/change/" not in listing
     assert "1 supporter" in staff.get("/admin/supporters/supporter/").content.decode()
     assert staff.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").status_code == 200
+
+
+def test_it_keeps_other_campaigns_drafts_and_people_from_an_organiser(
+    client: Client, campaign: Campaign
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    other = Campaign.objects.get(slug="justice-for-khojaly")
+    Campaign.objects.filter(pk=other.pk).update(status="draft")
+    Campaign.objects.filter(pk=campaign.pk).update(status="draft")
+    stranger = User.objects.create_user("someone-else", password="pw-for-tests-only", is_staff=True)
+    other.organisers.add(stranger)
+    join_other = Supporter.objects.create(
+        campaign=other, country="AZ", consent_version="v", consented_at=campaign.created_at
+    )
+    organiser = User.objects.create_user("org", password="pw-for-tests-only", is_staff=True)
+    organiser.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_campaign", "change_campaign", "view_supporter"]
+        )
+    )
+    campaign.organisers.add(organiser)
+    staff = log_in(Client(), organiser)
+    # Their own draft previews; another campaign's draft is not found, nor its share links.
+    assert staff.get(f"/c/{campaign.slug}/").status_code == 200
+    assert staff.get(f"/c/{other.slug}/").status_code == 404
+    assert staff.get(f"/c/{other.slug}/go/x").status_code == 404
+    # The supporters' filter lists only their campaign; the organisers field only co-organisers.
+    listing = staff.get("/admin/supporters/supporter/").content.decode()
+    assert other.slug not in listing and str(join_other.public_id) not in listing
+    form = staff.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
+    assert "someone-else" not in form and ">org<" in form

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from hashrally.site import twofactor
+
 
 class Command(BaseCommand):
     help = "Create the demo's organiser login once and print it (used by `make demo`)."
@@ -33,3 +35,9 @@ class Command(BaseCommand):
             password_file.chmod(0o600)
         password = password_file.read_text(encoding="utf-8").strip()
         self.stdout.write(f"Organiser login: {username} / {password}  (admin at /admin/)")
+        # The second factor: the demo's login takes one of these recovery codes (each once);
+        # `hashrally two_factor organiser` sets up an authenticator app instead.
+        codes = twofactor.unused_recovery_codes(user)
+        if not codes:
+            codes = twofactor.enrol(user).recovery_codes
+        self.stdout.write(f"One-time code for the login (each works once): {'  '.join(codes)}")
