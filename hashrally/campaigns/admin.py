@@ -16,13 +16,15 @@ from django.utils.html import format_html
 from pydantic import ValidationError as PydanticValidationError
 
 from hashrally.campaigns import rules
-from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.access import ByRole, InlineByRole, campaigns_of, may
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import (
+    AuditEntry,
     Campaign,
     CampaignText,
     Endorsement,
     MessageVariant,
+    Organiser,
     Target,
     TargetAccount,
     TargetPost,
@@ -95,7 +97,6 @@ class CampaignForm(forms.ModelForm):
             "privacy_contact",
             "retention_days",
             "listening",
-            "organisers",
         ]
 
     def clean_listening(self) -> dict[str, Any]:
@@ -184,21 +185,21 @@ class VariantFormSet(BaseInlineFormSet):
             seen.add(key)
 
 
-class CampaignTextInline(admin.StackedInline):
+class CampaignTextInline(InlineByRole, admin.StackedInline):
     model = CampaignText
     form = CampaignTextForm
     formset = CampaignTextFormSet
     extra = 0
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(InlineByRole, admin.TabularInline):
     model = MessageVariant
     formset = VariantFormSet
     extra = 0
     fields = ["language", "position", "text"]
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(InlineByRole, admin.TabularInline):
     model = Target
     extra = 0
     fields = ["position", "name", "role", "photo", "edit_accounts"]
@@ -221,41 +222,72 @@ class EndorsementForm(forms.ModelForm):
         fields = ["position", "name", "organisation", "role", "quote", "date", "event", "link"]
 
 
-class EndorsementInline(admin.StackedInline):
+class EndorsementInline(InlineByRole, admin.StackedInline):
     model = Endorsement
     form = EndorsementForm
     extra = 0
 
 
+class OrganiserInline(admin.TabularInline):
+    """Who organises the campaign, in which role: its owners' (and operators') to change."""
+
+    model = Organiser
+    extra = 0
+    fields = ["user", "role"]
+
+    def _owns(self, request: Any, obj: Any) -> bool:
+        return obj is not None and may(request.user, "own", obj)
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._owns(request, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._owns(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._owns(request, obj)
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._owns(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "user" and not request.user.is_superuser:
+            # An owner sees (and may give a role to) only people who organise with them,
+            # never the list of every account; operators add new people.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(pk=request.user.pk) | Q(campaigns__in=campaigns_of(request.user, "own"))
+                )
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ByRole):
     form = CampaignForm
     list_display = ["slug", "status", "starts_on", "ends_on", "parent", "view_on_site_link"]
     list_filter = ["status"]
     search_fields = ["slug", "texts__title"]
     list_select_related = ["parent"]
-    inlines = [CampaignTextInline, VariantInline, TargetInline, EndorsementInline]
+    inlines = [
+        CampaignTextInline,
+        VariantInline,
+        TargetInline,
+        EndorsementInline,
+        OrganiserInline,
+    ]
+    campaign_path = ""
+    delete_needs = "own"
 
-    def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).filter(pk__in=campaigns_of(request.user))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
-        if db_field.name == "parent":
-            kwargs["queryset"] = campaigns_of(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
-        if db_field.name == "organisers" and not request.user.is_superuser:
-            # An organiser sees (and may add) only people who organise with them, never the
-            # list of every account on the site.
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.filter(
-                    Q(pk=request.user.pk) | Q(campaigns__in=campaigns_of(request.user))
-                )
-                .distinct()
+    def save_model(self, request: Any, obj: Campaign, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever makes a campaign owns it.
+            Organiser.objects.get_or_create(
+                campaign=obj, user=request.user, defaults={"role": Organiser.Role.OWNER}
             )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="page")
     def view_on_site_link(self, campaign: Campaign) -> str:
@@ -307,30 +339,60 @@ class TargetPostForm(forms.ModelForm):
         return data
 
 
-class TargetAccountInline(admin.TabularInline):
+class TargetAccountInline(InlineByRole, admin.TabularInline):
+    campaign_path = "campaign"  # under a target's page
     model = TargetAccount
     form = TargetAccountForm
     formset = TargetAccountFormSet
     extra = 1
 
 
-class TargetPostInline(admin.TabularInline):
+class TargetPostInline(InlineByRole, admin.TabularInline):
+    campaign_path = "campaign"  # under a target's page
     model = TargetPost
     form = TargetPostForm
     extra = 0
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ByRole):
     list_display = ["name", "role", "campaign"]
     list_select_related = ["campaign"]
     fields = ["campaign", "position", "name", "role", "photo"]
     inlines = [TargetAccountInline, TargetPostInline]
 
-    def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).filter(campaign__in=campaigns_of(request.user))
 
-    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
-        if db_field.name == "campaign":
-            kwargs["queryset"] = campaigns_of(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read only, for each campaign's owners (operators see all of it)."""
+
+    list_display = ["at", "username", "campaign_slug", "action", "what", "rows", "address"]
+    list_filter = ["action"]
+    search_fields = ["username", "what", "campaign_slug"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    show_full_result_count = False
+
+    def get_queryset(self, request: Any) -> Any:
+        entries = super().get_queryset(request)
+        if request.user.is_superuser and may_audit(request.user):
+            return entries
+        return entries.filter(campaign__in=campaigns_of(request.user, "own"))
+
+    def has_module_permission(self, request: Any) -> bool:
+        return may_audit(request.user)
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return may_audit(request.user)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+def may_audit(user: Any) -> bool:
+    return campaigns_of(user, "own").exists()

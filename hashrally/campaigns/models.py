@@ -47,7 +47,11 @@ class Campaign(models.Model):
     # The [listening] section of the campaign file (hashrally.campaigns.listening.ListeningSpec).
     listening = models.JSONField(default=dict, blank=True)
     organisers = models.ManyToManyField(
-        "auth.User", blank=True, related_name="campaigns", help_text=_("Staff who may manage it.")
+        "auth.User",
+        blank=True,
+        related_name="campaigns",
+        through="Organiser",
+        help_text=_("Staff who may manage it, each in a role."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -92,6 +96,27 @@ class Campaign(models.Model):
             ]
             ids += frontier
         return ids
+
+
+class Organiser(models.Model):
+    """A person's role in a campaign (campaigns/access.py says what each role may do)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner: everything, including who organises and the audit log")
+        EDITOR = "editor", _("Editor: edits the campaign, exports and downloads its data")
+        VIEWER = "viewer", _("Viewer: the dashboard and its figures, no personal data")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.OWNER)
+
+    class Meta:
+        # The table the plain many-to-many field had: organisers before roles became owners.
+        db_table = "campaigns_campaign_organisers"
+        unique_together = [("campaign", "user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
 
 
 class CampaignText(models.Model):
@@ -206,3 +231,48 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    """Entries are never changed or removed through the application."""
+
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One organiser change or one export or download of data: who, when, what, how many rows.
+    Append-only (campaigns/audit.py writes it; owners read it in the admin)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Kept as text too, so the entry still says who and which after either is deleted.
+    user = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign_slug = models.CharField(max_length=80, blank=True)
+    action = models.CharField(max_length=20)  # add | change | delete | export | download
+    what = models.TextField()
+    rows = models.PositiveIntegerField(null=True, blank=True)  # None: not a list of rows
+    address = models.CharField(max_length=45, blank=True)  # the organiser's, for an inquiry
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.what[:60]}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")

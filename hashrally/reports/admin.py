@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.html import format_html
 
-from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.access import ByRole
 from hashrally.reports.models import ResultsSettings
 from hashrally.reports.presentation import SECTIONS
 
@@ -29,17 +25,9 @@ class ResultsSettingsForm(forms.ModelForm):
 
 
 @admin.register(ResultsSettings)
-class ResultsSettingsAdmin(admin.ModelAdmin):
+class ResultsSettingsAdmin(ByRole):
     form = ResultsSettingsForm
     list_display = ["campaign", "published", "dashboard"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ResultsSettings]:
-        return super().get_queryset(request).filter(campaign__in=campaigns_of(request.user))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "campaign":
-            kwargs["queryset"] = campaigns_of(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="published sections")
     def published(self, settings: ResultsSettings) -> str:

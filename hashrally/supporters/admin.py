@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django_countries import countries
 
+from hashrally.campaigns import audit
 from hashrally.campaigns.access import campaigns_of
 from hashrally.core.csvfile import csv_lines
 from hashrally.supporters import crypto
@@ -77,7 +78,17 @@ class SupporterAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected supporters as CSV (consented fields only)")
     def export_csv(
         self, request: HttpRequest, queryset: QuerySet[Supporter]
-    ) -> StreamingHttpResponse:
+    ) -> StreamingHttpResponse | None:
+        allowed = campaigns_of(request.user, "export")
+        if queryset.exclude(campaign__in=allowed).exists():
+            # A viewer's role shows supporters' counts and public names, not their data.
+            self.message_user(
+                request,
+                "Your role in some of these campaigns does not let you export supporters.",
+                messages.ERROR,
+            )
+            return None
+        audit.record(request, "export", "supporters (CSV)", queryset.count(), queryset)
         response = StreamingHttpResponse(
             csv_lines(EXPORT_COLUMNS, export_rows(queryset)), content_type="text/csv"
         )
@@ -107,7 +118,9 @@ class MailJobAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MailJob]:
         return (
-            super().get_queryset(request).filter(supporter__campaign__in=campaigns_of(request.user))
+            super()
+            .get_queryset(request)
+            .filter(supporter__campaign__in=campaigns_of(request.user, "export"))
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

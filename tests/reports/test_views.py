@@ -143,6 +143,8 @@ def test_it_writes_nothing_on_a_dashboard_get_before_the_extras_are_built(
         q["sql"]
         for q in queries
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        # The download's line in the audit log is the one write.
+        and "campaigns_auditentry" not in q["sql"]
     ]
     assert writes == []
     assert "are not computed yet" in response.content.decode()
