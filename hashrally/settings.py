@@ -145,7 +145,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 2.1.1: at least 12 characters (docs/security.md).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -177,6 +181,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Only organisers have sessions; supporters are remembered by a signed cookie of their own.
 SESSION_COOKIE_HTTPONLY = True
+# An organiser logs in again (password and code) after this many hours (ASVS 3.3.2, level 2).
+SESSION_COOKIE_AGE = env_int("HASHRALLY_SESSION_HOURS", 12) * 3600
 CSRF_FAILURE_VIEW = "hashrally.site.views.csrf_failure"
 # Served over HTTPS (the site's address says so, or the operator does): cookies only over
 # HTTPS, plain HTTP redirected, and browsers told to come back over HTTPS only (HSTS).

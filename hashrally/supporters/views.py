@@ -137,8 +137,9 @@ def _thanks_context(
         "awaiting_confirmation": bool(
             supporter and supporter.email_hash and not supporter.confirmed
         ),
-        # Mailed, and the record is not this browser's (yet): the link in the mail hands it over.
-        "mailed": supporter is None and request.GET.get("mailed") == "1",
+        # The join just mailed the address given (the record, when new, is handed to a
+        # browser by the link in that mail).
+        "mailed": request.GET.get("mailed") == "1",
         "proof_form": proof_form,
         "proofs": list(supporter.proofs.all()) if supporter else [],
     }
