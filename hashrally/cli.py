@@ -8,8 +8,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hashrally.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reads the settings, which check the environment)
+    except ImproperlyConfigured as problem:
+        # A configuration problem is one line naming the variable and the fix, not a traceback.
+        sys.stderr.write(f"hashrally: {problem}\n")
+        raise SystemExit(1) from None
     execute_from_command_line(["hashrally", *(sys.argv[1:] if argv is None else argv)])
 
 

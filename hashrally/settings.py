@@ -17,17 +17,39 @@ PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(env_str("HASHRALLY_VAR_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("HASHRALLY_DEBUG", False)
+# Production: the site is served over HTTPS (its address says so, or the operator does). Keys
+# must then come from the environment; otherwise the development keys `make demo` wrote into
+# var/ are found, so every command works in a checkout without exporting anything.
+PRODUCTION = env_str("HASHRALLY_SITE_URL", "").startswith("https://") or env_bool(
+    "HASHRALLY_HTTPS", False
+)
+
+
+def _development_key(name: str) -> str:
+    path = VAR_DIR / name
+    if PRODUCTION or not path.is_file():
+        return ""
+    return path.read_text(encoding="utf-8").strip()
+
 
 # Production (DEBUG off) must be given a real key; a development key is only acceptable when the
-# operator asked for debug mode explicitly.
+# operator asked for debug mode explicitly, or `make demo` wrote one into var/.
 if DEBUG:
     SECRET_KEY = env_str(
         "HASHRALLY_SECRET_KEY", "insecure-development-key-do-not-use-in-production"
     )
 else:
-    SECRET_KEY = env_str("HASHRALLY_SECRET_KEY", required=True)
+    _found = _development_key("secret_key")
+    SECRET_KEY = (
+        env_str("HASHRALLY_SECRET_KEY", _found)
+        if _found
+        else env_str("HASHRALLY_SECRET_KEY", required=True)
+    )
     if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("HASHRALLY_SECRET_KEY must be at least 32 characters long")
+        raise ImproperlyConfigured(
+            "HASHRALLY_SECRET_KEY must be at least 32 characters long (make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
 
 # Keys that encrypt supporters' personal data (see hashrally/supporters/crypto.py).
 if DEBUG:
@@ -35,7 +57,9 @@ if DEBUG:
         "HASHRALLY_DATA_KEYS", ["ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZC11c2U="]
     )
 else:
-    HASHRALLY_DATA_KEYS = env_list("HASHRALLY_DATA_KEYS", [])
+    HASHRALLY_DATA_KEYS = env_list(
+        "HASHRALLY_DATA_KEYS", [k for k in [_development_key("data_key")] if k]
+    )
     if not HASHRALLY_DATA_KEYS:
         raise ImproperlyConfigured(
             "HASHRALLY_DATA_KEYS must be set: one or more Fernet keys, newest first "

@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -13,9 +15,17 @@ def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("HASHRALLY_", "DATABASE_URL"))
     }
+    # An empty var/ unless the test gives one: `make demo` may have written keys into the
+    # checkout's own.
+    empty = tempfile.mkdtemp()
     return subprocess.run(
         [sys.executable, "-c", "import django; from django.conf import settings; settings.DEBUG"],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "hashrally.settings", **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "hashrally.settings",
+            "HASHRALLY_VAR_DIR": empty,
+            **env,
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -137,3 +147,30 @@ def test_it_sends_https_and_framing_headers_in_production_mode() -> None:
     assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert plain == "301 https://campaign.example.org/no-such-page"
+
+
+def test_it_finds_the_demos_keys_in_var_except_in_production(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("s" * 48 + "\n")
+    (tmp_path / "data_key").write_text("ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZC11c2U=\n")
+    found = run_settings({"HASHRALLY_VAR_DIR": str(tmp_path)})
+    assert found.returncode == 0, found.stderr
+    production = run_settings(
+        {"HASHRALLY_VAR_DIR": str(tmp_path), "HASHRALLY_SITE_URL": "https://campaign.example.org"}
+    )
+    assert production.returncode != 0 and "HASHRALLY_SECRET_KEY must be set" in production.stderr
+
+
+def test_it_names_a_configuration_problem_in_one_line(tmp_path: Path) -> None:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HASHRALLY_", "DATABASE_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "hashrally", "check"],
+        env={**clean, "HASHRALLY_VAR_DIR": str(tmp_path), "HASHRALLY_SECRET_KEY": "short"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("hashrally: HASHRALLY_SECRET_KEY must be at least 32")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
