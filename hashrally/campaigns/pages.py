@@ -11,17 +11,13 @@ from django.utils import translation
 
 from hashrally.campaigns import rules, sharelinks
 from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
-from hashrally.core import networks
+from hashrally.core import locales, networks
 from hashrally.core.numbers import whole
-
-RTL_FALLBACK = {"ar", "fa", "he", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
 
 
 def is_rtl(language: str) -> bool:
-    try:
-        return bool(translation.get_language_info(language)["bidi"])
-    except KeyError:
-        return language.split("-")[0] in RTL_FALLBACK
+    # One helper decides every direction (core/locales.py): Azerbaijani in Latin is not RTL.
+    return locales.is_rtl(language)
 
 
 def language_name(language: str) -> str:

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django_countries import countries
 
-from hashrally.core import networks, worldmap
+from hashrally.core import locales, networks, worldmap
 from hashrally.listening.runs import RunHealth
 from hashrally.reports import charts
 from hashrally.reports.charts import Bar, Point
@@ -655,7 +654,7 @@ def _web_address(value: object) -> str:
 
 
 def _country_name(code: str) -> str:
-    return str(countries.name(code)) or code
+    return locales.country_name(code)
 
 
 @dataclass(frozen=True)

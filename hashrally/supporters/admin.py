@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
-from django_countries import countries
 
 from hashrally.campaigns import audit
 from hashrally.campaigns.access import campaigns_of
+from hashrally.core import locales
 from hashrally.core.csvfile import csv_lines
 from hashrally.supporters import crypto
 from hashrally.supporters.models import CampaignCounts, MailJob, Supporter
@@ -65,7 +65,7 @@ class SupporterAdmin(admin.ModelAdmin):
 
     @admin.display(description="country")
     def country_name(self, supporter: Supporter) -> str:
-        return f"{countries.name(supporter.country)} ({supporter.country})"
+        return f"{locales.country_name(supporter.country)} ({supporter.country})"
 
     @admin.display(boolean=True, description="confirmed")
     def confirmed(self, supporter: Supporter) -> bool:

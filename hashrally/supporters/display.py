@@ -4,16 +4,16 @@ table."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core import locales
 from hashrally.core.worldmap import render_world_map
 from hashrally.supporters import counts
 from hashrally.supporters.models import CampaignCounts
 
 
 def _names(by_country: dict[str, list[int]]) -> dict[str, str]:
-    return {code: str(countries.name(code)) or code for code in by_country}
+    return {code: locales.country_name(code) for code in by_country}
 
 
 def supporters_context(campaign: Campaign) -> dict[str, object]:

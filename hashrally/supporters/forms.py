@@ -8,11 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from hashrally.campaigns import rules
 from hashrally.campaigns.models import Campaign
-from hashrally.core import networks
+from hashrally.core import locales, networks
 from hashrally.core.folding import fold_handle
 from hashrally.supporters import consent, pow
 
@@ -27,7 +26,7 @@ def _country_choices() -> list[tuple[str, str]]:
 
 @functools.cache
 def _choices_in(language: str) -> list[tuple[str, str]]:
-    return [("", str(_("Choose your country"))), *((c.code, str(c.name)) for c in countries)]
+    return [("", str(_("Choose your country"))), *locales.country_choices(language)]
 
 
 # Zero-width non-joiner and joiner: a normal part of Persian, Kurdish, Indic and emoji

@@ -17,12 +17,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
 from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign
-from hashrally.core import networks, pagecache
+from hashrally.core import locales, networks, pagecache
 from hashrally.core.clients import client_ip
 from hashrally.supporters import actions, counts, crypto, display, links, pow
 from hashrally.supporters.forms import JoinForm, MyDataForm, MyRecordForm, ProofForm
@@ -312,7 +311,7 @@ def supporter_data(supporter: Supporter) -> dict[str, object]:
         "campaign": supporter.campaign.slug,
         "joined_at": supporter.created_at.isoformat(),
         "country": supporter.country,
-        "country_name": str(countries.name(supporter.country)),
+        "country_name": locales.country_name(supporter.country),
         "display_name": supporter.display_name,
         "show_name": supporter.show_name,
         "email": crypto.decrypt(supporter.email_encrypted),
