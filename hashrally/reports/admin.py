@@ -16,7 +16,9 @@ class ResultsSettingsForm(forms.ModelForm):
         choices=[(s, s.capitalize()) for s in SECTIONS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Shown on /c/<slug>/results; nothing is public until a section is chosen.",
+        # Admin help texts are HTML: an address with <slug> in it would lose the word.
+        help_text="Shown on the campaign's results page (/c/SLUG/results); nothing is public "
+        "until a section is chosen.",
     )
 
     class Meta:

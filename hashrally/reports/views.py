@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from hashrally.campaigns import audit, pages
-from hashrally.campaigns.access import Capability, campaigns_of, verified
+from hashrally.campaigns.access import Capability, campaigns_of, may, verified
 from hashrally.campaigns.models import Campaign
 from hashrally.listening import runs
 from hashrally.listening.models import PostMatch
@@ -119,6 +119,13 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(pages.public_campaigns(), slug=slug)
     chosen = ResultsSettings.objects.filter(campaign=campaign).first()
     if chosen is None or not chosen.sections:
+        if may(request.user, "view", campaign):
+            # An organiser is told what to do, where a visitor finds nothing yet.
+            return render(
+                request,
+                "reports/results_unpublished.html",
+                {"campaign": campaign, "settings": chosen},
+            )
         raise Http404("the organisers have not published results yet")
     report = dashboard_report(campaign)
     return render(

@@ -217,3 +217,13 @@ def test_it_shows_on_the_dashboard_why_the_latest_run_of_a_source_refused_lines(
     run_import(csv_file(tmp_path, HAND_BUILT, name="clean.csv"), "csv")
     html = client.get(f"/c/{CHILD}/dashboard", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Collection problems" not in html
+
+
+def test_it_tells_an_organiser_what_to_publish_where_a_visitor_finds_nothing(
+    collected: Campaign,
+) -> None:
+    assert Client().get(f"/c/{CHILD}/results").status_code == 404
+    page = organiser(collected).get(f"/c/{CHILD}/results", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Results are not published yet" in html
+    assert f"/admin/reports/resultssettings/add/?campaign={collected.pk}" in html
