@@ -12,6 +12,8 @@ admin.site.site_title = "hashrally"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's): no 404 for it.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("hashrally.campaigns.urls")),
     path("", include("hashrally.supporters.urls")),

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     # Answers without the database, so monitors and load tests measure the web tier alone.
     return HttpResponse("ok", content_type="text/plain")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponsePermanentRedirect(static("hashrally/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
