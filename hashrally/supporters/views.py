@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import (
@@ -14,6 +15,8 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -326,6 +329,33 @@ def supporter_data(supporter: Supporter) -> dict[str, object]:
     }
 
 
+def _shown(supporter: Supporter) -> list[tuple[str, str]]:
+    """The record as a person reads it: labels in their language, dates and yes/no written
+    out (the JSON download keeps the stored values)."""
+    yes, no = _("yes"), _("no")
+
+    def when(moment: Any) -> str:
+        return date_format(localtime(moment), "DATETIME_FORMAT") if moment else "—"
+
+    accounts = {h.network: crypto.decrypt(h.handle_encrypted) for h in supporter.handles.all()}
+    handles = ", ".join(f"{networks.name(n)}: {h}" for n, h in sorted(accounts.items()))
+    proofs = [p.url for p in supporter.proofs.all()]
+    return [
+        (_("Campaign"), supporter.campaign.slug),
+        (_("Joined"), when(supporter.created_at)),
+        (_("Country"), locales.country_name(supporter.country)),
+        (_("Your name"), supporter.display_name or "—"),
+        (_("Name shown among the supporters"), yes if supporter.show_name else no),
+        (_("Email"), crypto.decrypt(supporter.email_encrypted) or "—"),
+        (_("The organisers may email you"), yes if supporter.contact_ok else no),
+        (_("Confirmed"), when(supporter.confirmed_at) if supporter.confirmed_at else no),
+        (_("Your accounts"), handles or "—"),
+        (_("Links to your posts"), ", ".join(proofs) or "—"),
+        (_("Your referral code"), supporter.ref_code),
+        (_("Consent given"), f"{when(supporter.consented_at)} ({supporter.consent_version})"),
+    ]
+
+
 def _record_initial(supporter: Supporter) -> dict[str, object]:
     return {
         "country": supporter.country,
@@ -363,7 +393,7 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
         "supporters/my_data.html",
         {
             "supporter": supporter,
-            "data": supporter_data(supporter),
+            "shown": _shown(supporter),
             "token": token,
             "form": form,
             "saved": saved,

@@ -170,6 +170,9 @@ def test_it_lets_the_owner_change_their_record_through_the_mailed_link(
     owner = Client()
     page = owner.get(mine, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Change what you entered" in page
+    # Written for a person: labels and dates, not field names and stored values.
+    assert "Joined" in page and "Azerbaijan" in page and VICTIM in page
+    assert "joined_at" not in page and "consent_version" not in page and "True" not in page
     bad = owner.post(mine, {"update": "yes", "country": "XX"})
     assert bad.status_code == 400 and Supporter.objects.get().country == "AZ"
     saved = owner.post(
