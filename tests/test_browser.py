@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from hashrally.core import pagecache
 from tests.browser import LOW_CONTRAST_JS, Visit
@@ -160,3 +160,59 @@ def test_it_keeps_to_the_content_security_policy(visit: Visit, live_server: obje
     for path in ("/admin/", "/admin/campaigns/campaign/", change, "/admin/supporters/supporter/"):
         assert page.goto(base + path).status == 200  # type: ignore[union-attr]
     assert visit.violations == []
+
+
+# twitter-text v3 (config/v3.json, github.com/twitter/twitter-text): code points in these
+# ranges weigh 1, every other 2, and each address 23, whatever its length.
+X_LIGHT = [(0, 4351), (8192, 8205), (8208, 8223), (8242, 8247)]
+
+
+def x_length(text: str) -> int:
+    addresses = re.findall(r"https?://\S+", text)
+    rest = re.sub(r"https?://\S+", "", text)
+    light = sum(1 if any(a <= ord(c) <= b for a, b in X_LIGHT) else 2 for c in rest)
+    return light + 23 * len(addresses)
+
+
+def test_it_counts_as_the_person_types_and_shows_what_each_network_receives(
+    visit: Visit, live_server: object
+) -> None:
+    page = visit.page
+    page.goto(f"{live_server.url}/c/recognize-to-reconcile/?v=0&lang=en")  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")
+
+    def x_counter() -> tuple[int, int, str]:
+        summary = page.locator("#lengths li[data-network=x] summary").inner_text()
+        found = re.search(r"(\d+) / (\d+)", summary)
+        assert found, summary
+        return int(found.group(1)), int(found.group(2)), summary
+
+    before, limit, _ = x_counter()
+    sentence = "I was there in 1992 and I still remember every name, every street."
+    page.locator("#mine").fill(sentence)
+    # Polled through locators: the page's policy forbids eval, which a string predicate needs.
+    expect(page.locator("#lengths li[data-network=x] summary")).not_to_contain_text(f"{before} / ")
+    after, _, summary = x_counter()
+    shown = page.locator("#lengths li[data-network=x] pre").text_content() or ""
+    assert shown.startswith(sentence) and after == x_length(shown), summary
+    # What the counter counts is what the button posts.
+    posted = text_param(visit.press_share(page, page.locator(".net-x").inner_text()))
+    assert posted == shown and x_length(posted) == after <= limit
+    # Bluesky: the text it receives is shown as it is (names for targets without an account).
+    bluesky = page.locator("#lengths li[data-network=bluesky] pre").text_content() or ""
+    assert text_param(visit.press_share(page, page.locator(".net-bluesky").inner_text())) == bluesky
+    # A sentence too long for X says so before the click, with how much.
+    page.locator("#mine").fill("word " * 60)
+    expect(page.locator("#lengths li[data-network=x]")).to_have_class("over")
+    assert "too long" in x_counter()[2]
+
+
+def test_it_keeps_the_sentence_when_the_text_is_too_long(visit: Visit, live_server: object) -> None:
+    page = visit.page
+    base = live_server.url  # type: ignore[attr-defined]
+    long_sentence = "This is my own sentence " * 6
+    page.goto(f"{base}/c/recognize-to-reconcile/go/x?v=0&lang=en&mine=" + long_sentence)
+    assert "too long" in page.locator("p.error").inner_text()
+    page.get_by_role("link", name="Back to the campaign").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#mine").input_value() == long_sentence.strip()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -99,6 +101,17 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
 
 @require_GET
 @never_cache
+def compose(request: HttpRequest, slug: str) -> HttpResponse:
+    """What each network receives for this visitor's sentence: the same fragment the page
+    shows, composed by the same rules, fetched as they type."""
+    campaign = _load(request, slug)
+    language = visit.language_for(request, campaign)
+    context = visit.composer_context(request, campaign, language)
+    return render(request, "campaigns/_lengths.html", context)
+
+
+@require_GET
+@never_cache
 def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
     """Build the person's text and send them to the network's own composer.
 
@@ -134,7 +147,13 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
     if target is not None:
         signals.share_clicked.send(sender=Campaign, campaign=campaign, network=network)
         return HttpResponseRedirect(target)
-    back = reverse("campaigns:detail", args=[campaign.slug])
+    # Back to the page with what the person wrote, the same message and their server.
+    kept = {k: request.GET[k] for k in ("mine", "v", "lang", "instance") if request.GET.get(k)}
+    back = (
+        reverse("campaigns:detail", args=[campaign.slug])
+        + ("?" + urlencode(kept) if kept else "")
+        + "#composer-h"
+    )
     return render(
         request,
         "campaigns/go_problem.html",

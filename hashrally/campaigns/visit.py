@@ -6,8 +6,11 @@ reads the request through these, so the query parameters mean the same everywher
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from hashrally.campaigns import pages, sharelinks
 from hashrally.campaigns.models import Campaign, CampaignText
@@ -50,6 +53,39 @@ def personal_sentence(request: HttpRequest) -> str:
     return request.GET.get("mine", "").strip()[:PERSONAL_MAX]
 
 
+# What each left-out part is called for a person (sharelinks.DROP_ORDER).
+DROPPED = {
+    "url": _("the link to the campaign"),
+    "extra_hashtags": _("the hashtags after the first"),
+    "name_mentions": _("the names of targets without an account there"),
+    "extra_mentions": _("the mentions after the first"),
+}
+
+
+@dataclass(frozen=True)
+class NetworkPost:
+    """What one network receives: its text, length and limit, and what was left out to fit."""
+
+    code: str
+    name: str
+    composed: sharelinks.Composed
+    left_out: list[str]
+
+
+def composed_per_network(
+    variant: str, context: sharelinks.ShareContext, personal: str
+) -> list[NetworkPost]:
+    """Every network that takes a ready-made text, composed by the same rules as its button."""
+    posts = []
+    for code in sharelinks.NETWORKS:
+        if networks.NETWORKS[code].copy_only:
+            continue
+        composed = sharelinks.compose(variant, context, code, personal)
+        left_out = [str(DROPPED[step]) for step in composed.dropped]
+        posts.append(NetworkPost(code, networks.name(code), composed, left_out))
+    return posts
+
+
 def composer_context(
     request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
 ) -> dict[str, object]:
@@ -64,10 +100,7 @@ def composer_context(
     if not variants:
         return {"variant_count": 0}
     variant = variants[index].text
-    checks = [
-        (networks.name(n), sharelinks.compose(variant, context, n, personal))
-        for n in networks.LENGTH_CHECKED
-    ]
+    checks = composed_per_network(variant, context, personal)
     return {
         "campaign_url": url,
         "variant_index": index,

@@ -73,9 +73,25 @@
     var preview = document.getElementById("preview");
     if (mine && preview) {
       // The server composes the real text (and shortens it if needed); this is only a preview.
+      var form = document.getElementById("composer");
+      var timer = null;
       mine.addEventListener("input", function () {
         var own = mine.value.trim();
         preview.value = own ? own + "\n\n" + preview.dataset.base : preview.dataset.base;
+        // Each network's length and text, composed by the server with its own rules, as the
+        // person types (the counters never guess).
+        if (!form || !form.dataset.compose || !window.fetch) return;
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var query = new URLSearchParams(new FormData(form)).toString();
+          fetch(form.dataset.compose + "?" + query, { credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+            .then(function (html) {
+              var list = document.getElementById("lengths");
+              if (list) list.outerHTML = html;
+            })
+            .catch(function () { /* "Update the text" still recomposes on the server */ });
+        }, 250);
       });
     }
 
