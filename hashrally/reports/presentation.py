@@ -50,6 +50,8 @@ SECTIONS: tuple[str, ...] = (
 
 # A day-by-day chart of a one-day push is a single bar; up to this many days, chart by hour.
 HOURLY_UP_TO_DAYS = 3
+DAILY_UP_TO_DAYS = 92
+WEEKLY_UP_TO_DAYS = 2 * 366
 COUNTRY_BARS = 15
 
 # The map's colour classes, read from the map's own stylesheet so the legend cannot drift from it.
@@ -548,14 +550,24 @@ def _timeline(
     days = _fill_days(daily)
     if not days:
         return None
+    # The step follows the window's length, so a chart (and the PDF's table) never runs to
+    # pages of empty rows: hours for a few days, days up to a quarter, then weeks, then months.
     if len(days) <= HOURLY_UP_TO_DAYS and hourly:
         points = _fill_hours(hourly)
         title = _("Posts and joins per hour")
         axis = _("Hour (UTC)")
-    else:
+    elif len(days) <= DAILY_UP_TO_DAYS:
         points = days
         title = _("Posts and joins per day")
         axis = _("Day (UTC)")
+    elif len(days) <= WEEKLY_UP_TO_DAYS:
+        points = _grouped(days, _week_of)
+        title = _("Posts and joins per week")
+        axis = _("Week (UTC, from Monday)")
+    else:
+        points = _grouped(days, _month_of)
+        title = _("Posts and joins per month")
+        axis = _("Month (UTC)")
     bar_label, line_label = _("Posts"), _("Joins")
     svg = charts.time_chart(
         points,
@@ -601,6 +613,30 @@ def _fill_days(rows: list[DayCounts]) -> list[Point]:
         )
         day += dt.timedelta(days=1)
     return points
+
+
+def _week_of(day: dt.date) -> tuple[str, str]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday.isoformat(), monday.strftime("%m-%d")
+
+
+def _month_of(day: dt.date) -> tuple[str, str]:
+    return day.strftime("%Y-%m"), day.strftime("%Y-%m")
+
+
+def _grouped(days: list[Point], period: Callable[[dt.date], tuple[str, str]]) -> list[Point]:
+    """Daily points summed by week or month (label: the period's first day, or the month)."""
+    grouped: dict[str, Point] = {}
+    for point in days:
+        label, tick = period(dt.date.fromisoformat(point.label))
+        before = grouped.get(label)
+        grouped[label] = Point(
+            label=label,
+            tick=tick,
+            bar=point.bar + (before.bar if before else 0),
+            line=(point.line or 0) + ((before.line or 0) if before else 0),
+        )
+    return list(grouped.values())
 
 
 def _fill_hours(rows: list[HourCounts]) -> list[Point]:

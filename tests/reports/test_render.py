@@ -338,3 +338,42 @@ def test_it_prints_right_to_left_in_arabic() -> None:
     # words. (Words with a lam-alef ligature come out with the pair swapped, so none is used.)
     assert "أذربيجان" in text and "تركيا" in text and "العربية" in text
     assert "1234" in text  # Arabic writes its numbers without grouping
+
+
+def _spanning(first: str, last: str) -> Report:
+    """The sample report with posts on two days only, `first` and `last`."""
+    report = sample_report()
+    report["timeline"] = [
+        {"date": first, "posts": 7, "authors": 5, "joins": 2},
+        {"date": last, "posts": 3, "authors": 1, "joins": 0},
+    ]
+    report["timeline_hourly"] = []
+    return report
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "steps", "title"),
+    [
+        ("2026-02-01", "2026-02-28", 28, "per day"),
+        ("2025-12-01", "2026-06-30", 31, "per week"),  # 212 days, Mondays from 2025-12-01
+        ("2021-02-26", "2026-02-26", 61, "per month"),
+    ],
+)
+def test_it_steps_the_timeline_by_the_windows_length(
+    first: str, last: str, steps: int, title: str
+) -> None:
+    with translation.override("en"):
+        timeline = report_view(_spanning(first, last)).timeline
+    assert timeline is not None and title in timeline.title
+    assert len(timeline.points) == steps
+    assert sum(p.bar for p in timeline.points) == 10  # nothing lost in the sums
+
+
+def test_it_prints_a_five_year_window_in_a_few_pages() -> None:
+    with translation.override("en"):
+        one_month = pypdfium2.PdfDocument(pdf_report(_spanning("2026-02-01", "2026-02-28")))
+        five_years = pypdfium2.PdfDocument(pdf_report(_spanning("2021-02-26", "2026-02-26")))
+    # The finding: 63 pages, 53 of them a daily table of zeros.
+    assert len(five_years) <= len(one_month) + 1 <= 16
+    one_month.close()
+    five_years.close()
