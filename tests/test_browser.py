@@ -216,3 +216,25 @@ def test_it_keeps_the_sentence_when_the_text_is_too_long(visit: Visit, live_serv
     page.get_by_role("link", name="Back to the campaign").click()
     page.wait_for_load_state("load")
     assert page.locator("#mine").input_value() == long_sentence.strip()
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/c/recognize-to-reconcile/",
+    "/c/justice-for-khojaly/",
+    "/c/recognize-to-reconcile/join",
+    "/c/recognize-to-reconcile/thanks",
+    "/c/recognize-to-reconcile/my-data",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "az", "ru", "ar"])
+def test_it_fits_every_public_page_on_a_phone(
+    visit: Visit, live_server: object, language: str
+) -> None:
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in PUBLIC_PAGES:
+        page.goto(f"{live_server.url}{path}?lang={language}")  # type: ignore[attr-defined]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, language, width)

@@ -78,3 +78,19 @@ def test_it_shows_the_published_sections_on_the_results_page(
     assert page.locator("#supporters-h").count() == 0
     assert page.locator("svg[role=img]").count() >= 2
     assert page.evaluate(LOW_CONTRAST_JS) == []
+
+
+@pytest.mark.parametrize("language", ["en", "az", "ru", "ar"])
+def test_it_fits_the_dashboard_and_results_on_a_phone(
+    visit: Visit, live_server: object, collected: Campaign, language: str
+) -> None:
+    from hashrally.reports.presentation import SECTIONS
+
+    ResultsSettings.objects.create(campaign=collected, sections=list(SECTIONS))
+    logged_in(visit, live_server)
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("dashboard", "results"):
+        page.goto(f"{live_server.url}/c/{CHILD}/{path}?lang={language}")  # type: ignore[attr-defined]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, language, width)
