@@ -149,7 +149,8 @@ def test_it_states_the_method() -> None:
 def test_it_follows_each_chart_with_a_table_of_its_figures() -> None:
     html = page("reports/dashboard.html", sample_report())
     charts = re.findall(
-        r'<svg[^>]*class="hr-chart".*?</svg>(.*?)</figure>\s*(<table[^>]*>\s*<caption>[^<]*)?',
+        r'<svg[^>]*class="hr-chart".*?</svg>(.*?)</figure>\s*'
+        r'(?:<div class="table-scroll">)?(<table[^>]*>\s*<caption>[^<]*)?',
         html,
         re.S,
     )
