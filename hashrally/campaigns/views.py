@@ -86,6 +86,10 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "campaign": campaign,
         "text": text,
         "text_rtl": pages.is_rtl(text.language),
+        # Shown in a language other than the page's: the page says which.
+        "text_language_differs": text.language.split("-")[0]
+        != (translation.get_language() or "en").split("-")[0],
+        "text_language_name": pages.language_name(text.language),
         "body": render_markdown(text.body),
         "content_languages": [(code, pages.language_name(code)) for code in sorted(available)],
         "children": children,

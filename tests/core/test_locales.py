@@ -52,3 +52,16 @@ def test_it_sets_the_campaign_texts_direction_from_its_script(campaigns: list[st
     assert block and block.groups() == ("az", "ltr")
     join = Client().get("/c/recognize-to-reconcile/join?lang=az").content.decode()
     assert '<option value="AZ">Azərbaycan</option>' in join
+
+
+@pytest.mark.django_db
+def test_it_says_in_which_language_a_campaign_text_is_shown(campaigns: list[str]) -> None:
+    # The test campaign has no Arabic text: the Arabic page says it shows the English one.
+    arabic = Client().get("/c/recognize-to-reconcile/?lang=ar").content.decode()
+    assert 'lang="en" dir="ltr"' in arabic and "English" in arabic
+    notice = re.search(r'<p class="notice">([^<]+)</p>\s*<article', arabic)
+    assert notice and "English" in notice.group(1)
+    # Headings in the page's language inside the English block run right to left.
+    assert re.search(r'<h2 id="steps-h" lang="ar" dir="rtl">', arabic)
+    russian = Client().get("/c/recognize-to-reconcile/?lang=ru").content.decode()
+    assert not re.search(r'<p class="notice">[^<]+</p>\s*<article', russian)
