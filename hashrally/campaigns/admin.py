@@ -267,10 +267,10 @@ class OrganiserInline(admin.TabularInline):
 @admin.register(Campaign)
 class CampaignAdmin(ByRole):
     form = CampaignForm
-    list_display = ["slug", "status", "starts_on", "ends_on", "parent", "view_on_site_link"]
+    list_display = ["title", "slug", "status", "starts_on", "ends_on", "supporters", "links"]
     list_filter = ["status"]
     search_fields = ["slug", "texts__title"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent", "counts"]
     inlines = [
         CampaignTextInline,
         VariantInline,
@@ -289,9 +289,29 @@ class CampaignAdmin(ByRole):
                 campaign=obj, user=request.user, defaults={"role": Organiser.Role.OWNER}
             )
 
-    @admin.display(description="page")
-    def view_on_site_link(self, campaign: Campaign) -> str:
-        return format_html('<a href="{}">open</a>', campaign.get_absolute_url())
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).prefetch_related("texts")
+
+    @admin.display(description="title")
+    def title(self, campaign: Campaign) -> str:
+        texts = {t.language: t.title for t in campaign.texts.all()}
+        return texts.get(campaign.default_language) or next(iter(texts.values()), campaign.slug)
+
+    @admin.display(description="joined / confirmed")
+    def supporters(self, campaign: Campaign) -> str:
+        counts = getattr(campaign, "counts", None)
+        return f"{counts.joined} / {counts.confirmed}" if counts else "0 / 0"
+
+    @admin.display(description="open")
+    def links(self, campaign: Campaign) -> str:
+        slug = campaign.slug
+        return format_html(
+            '<a href="{}">page</a> · <a href="/c/{}/dashboard">dashboard</a> · '
+            '<a href="/c/{}/results">results</a>',
+            campaign.get_absolute_url(),
+            slug,
+            slug,
+        )
 
 
 class TargetAccountForm(forms.ModelForm):

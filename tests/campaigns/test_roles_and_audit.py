@@ -87,3 +87,15 @@ def test_it_keeps_an_append_only_audit_log_for_owners(campaign: Campaign) -> Non
     with pytest.raises(PermissionError):
         AuditEntry.objects.update(what="nothing happened")
     assert owner.post(f"/admin/campaigns/auditentry/{entry.pk}/delete/").status_code == 403
+
+
+def test_it_lists_campaigns_with_their_title_counts_and_links(campaign: Campaign) -> None:
+    join(Client())
+    from hashrally.supporters.counts import refresh_counts
+
+    refresh_counts()
+    viewer = member(campaign, "viewer", "viewer")
+    listing = viewer.get("/admin/campaigns/campaign/").content.decode()
+    assert "Khojaly: RecognizeToReconcile" in listing
+    assert f'href="/c/{SLUG}/dashboard"' in listing and f'href="/c/{SLUG}/results"' in listing
+    assert "1 / 0" in listing  # joined / confirmed
