@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
 
 from hashrally.campaigns import audit
 from hashrally.campaigns.access import campaigns_of
@@ -44,11 +45,18 @@ def export_rows(supporters: QuerySet[Supporter]) -> Iterator[list[str]]:
 
 @admin.register(Supporter)
 class SupporterAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "campaign", "country_name", "confirmed", "shown_name"]
+    list_display = [
+        "created_at",
+        "campaign",
+        "country_name",
+        "confirmed",
+        "shown_name",
+        "name_hidden",
+    ]
     # Only the campaigns among the rows shown: the filter must not list others' campaigns.
     list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "confirmed_at", "country"]
     list_select_related = ["campaign"]
-    actions = ["export_csv"]
+    actions = ["export_csv", "hide_names", "show_names"]
     # Personal fields stay encrypted and out of the admin; the export is the way out.
     fields = SHOWN_FIELDS
     readonly_fields = SHOWN_FIELDS
@@ -74,6 +82,23 @@ class SupporterAdmin(admin.ModelAdmin):
     @admin.display(description="public name")
     def shown_name(self, supporter: Supporter) -> str:
         return supporter.display_name if supporter.show_name else ""
+
+    def _names(self, request: HttpRequest, queryset: QuerySet[Supporter], hidden: bool) -> None:
+        editable = queryset.filter(campaign__in=campaigns_of(request.user, "edit"))
+        # updated_at too: the worker recounts the page's names when supporters change.
+        done = editable.update(name_hidden=hidden, updated_at=timezone.now())
+        audit.record(
+            request, "change", f"{'hid' if hidden else 'showed'} public names", done, editable
+        )
+        self.message_user(request, f"{done} supporters' names changed on the public list.")
+
+    @admin.action(description="Hide the selected names from the campaign's public list")
+    def hide_names(self, request: HttpRequest, queryset: QuerySet[Supporter]) -> None:
+        self._names(request, queryset, hidden=True)
+
+    @admin.action(description="Show the selected names again on the public list")
+    def show_names(self, request: HttpRequest, queryset: QuerySet[Supporter]) -> None:
+        self._names(request, queryset, hidden=False)
 
     @admin.action(description="Export selected supporters as CSV (consented fields only)")
     def export_csv(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
@@ -31,6 +31,28 @@ def is_stale(campaign_id: int, counts: CampaignCounts | None) -> bool:
             campaign_id=campaign_id, clicked_at__gt=counts.refreshed_at
         ).exists()
     )
+
+
+def public_names(campaign: Campaign | int) -> QuerySet[Supporter]:
+    """Supporters listed by name on the campaign's page, newest first: those who confirmed
+    their address and chose to show their name, unless an organiser hid it. A name typed
+    without an address is never listed: anyone could type anyone's."""
+    return (
+        Supporter.objects.filter(
+            campaign_id=campaign if isinstance(campaign, int) else campaign.pk,
+            show_name=True,
+            name_hidden=False,
+            confirmed_at__isnull=False,
+            anonymised_at__isnull=True,
+        )
+        .exclude(display_name="")
+        .order_by("-confirmed_at", "-id")
+        .only("display_name", "country", "confirmed_at")
+    )
+
+
+# Names on the campaign page; the rest are on its list of supporters.
+NAMES_ON_PAGE = 12
 
 
 def recount(campaign_id: int) -> CampaignCounts:
@@ -58,6 +80,10 @@ def recount(campaign_id: int) -> CampaignCounts:
             "countries": len(by_country),
             "by_country": dict(sorted(by_country.items(), key=lambda kv: (-kv[1][0], kv[0]))),
             "share_clicks": {r["network"]: r["n"] for r in clicks},
+            # The page shows these from this row: a page view never reads supporters.
+            "names": [
+                [s.display_name, s.country] for s in public_names(campaign_id)[:NAMES_ON_PAGE]
+            ],
             "source_changed_at": newest or now,
             "refreshed_at": now,
         },

@@ -3,6 +3,8 @@ table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 
 from hashrally.campaigns.models import Campaign
@@ -43,3 +45,18 @@ def map_svg(campaign: Campaign) -> str:
         % {"joined": progress.joined, "countries": progress.countries},
     )
     return '<?xml version="1.0" encoding="utf-8"?>\n' + str(world.svg)
+
+
+@dataclass(frozen=True)
+class ShownName:
+    display_name: str
+    country_name: str
+
+
+def names_on_page(campaign: Campaign) -> list[ShownName]:
+    """The newest names, from the counts row the worker keeps (counts.recount)."""
+    row: CampaignCounts | None = getattr(campaign, "counts", None)
+    return [
+        ShownName(str(name), locales.country_name(str(country)))
+        for name, country in (row.names if row else [])
+    ]

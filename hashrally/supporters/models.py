@@ -30,6 +30,8 @@ class Supporter(models.Model):
     country = models.CharField(max_length=2)
     display_name = models.CharField(max_length=80, blank=True)
     show_name = models.BooleanField(default=False)
+    # An organiser took the name off the public list (a joke, an insult, an impostor).
+    name_hidden = models.BooleanField(default=False)
     email_encrypted = models.TextField(blank=True)
     # NULL, not "": the unique constraint must ignore supporters without an email.
     email_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -69,6 +71,12 @@ class Supporter(models.Model):
     @property
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def country_name(self) -> str:
+        from hashrally.core.locales import country_name
+
+        return country_name(self.country)
 
 
 class SupporterHandle(models.Model):
@@ -140,6 +148,8 @@ class CampaignCounts(models.Model):
     by_country = models.JSONField(default=dict)
     # {"x": clicks, ...}
     share_clicks = models.JSONField(default=dict)
+    # The newest names shown on the campaign page: [[display name, country], ...]
+    names = models.JSONField(default=list)
     # The newest supporter change these counts include; newer changes make them stale.
     source_changed_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)

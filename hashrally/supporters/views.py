@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -264,6 +265,24 @@ def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
     # An SVG opened on its own must not run anything, whatever a country name contains.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+NAMES_PER_PAGE = 50
+
+
+@require_GET
+def names(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every supporter listed by name, newest first, a page at a time."""
+    campaign = pages.public_campaigns().filter(slug=slug).prefetch_related("texts").first()
+    if campaign is None:
+        raise Http404("No such campaign")
+    listed = Paginator(counts.public_names(campaign), NAMES_PER_PAGE)
+    page = listed.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supporters/names.html",
+        {"campaign": campaign, "text": visit.text_for(request, campaign), "page": page},
+    )
 
 
 @require_GET

@@ -32,6 +32,7 @@ PATHS = [
     *(f"/c/{SLUG}/go/{code}" for code in networks.SHARE_NETWORKS),
     f"/c/{SLUG}/go/nowhere",
     f"/c/{SLUG}/compose",
+    f"/c/{SLUG}/supporters",
     f"/c/{SLUG}/join",
     f"/c/{SLUG}/thanks",
     f"/c/{SLUG}/counts.json",
