@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.fakes import ROOT
 
 
@@ -14,3 +16,14 @@ def test_it_writes_only_one_line_comments_with_braces() -> None:
         if "{#" in line and "#}" not in line.split("{#", 1)[1]
     ]
     assert broken == []
+
+
+def test_it_has_an_icon_for_every_share_button() -> None:
+    from hashrally.core import networks
+
+    css = (ROOT / "hashrally" / "static" / "hashrally" / "site.css").read_text(encoding="utf-8")
+    for code in networks.SHARE_NETWORKS:
+        found = re.search(rf'\.net-{code} \{{ --icon: url\("icons/([\w-]+)\.svg"\); \}}', css)
+        assert found, code
+        icon = ROOT / "hashrally" / "static" / "hashrally" / "icons" / f"{found.group(1)}.svg"
+        assert icon.read_text(encoding="utf-8").startswith("<svg"), code
