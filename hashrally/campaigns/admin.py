@@ -29,6 +29,7 @@ from hashrally.campaigns.models import (
     TargetAccount,
     TargetPost,
 )
+from hashrally.core import networks
 
 
 def _raise(problem: str | None, field: str | None = None) -> None:
@@ -96,19 +97,96 @@ class CampaignForm(forms.ModelForm):
             "data_controller",
             "privacy_contact",
             "retention_days",
-            "listening",
         ]
 
-    def clean_listening(self) -> dict[str, Any]:
-        """The [listening] section as JSON, under the same rules as in a campaign file."""
-        value = self.cleaned_data.get("listening") or {}
+    # The [listening] section as fields, checked by the campaign file's own schema.
+    listen_networks = forms.MultipleChoiceField(
+        label="Listen on",
+        choices=[(code, networks.name(code)) for code in networks.COLLECTED_NETWORKS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    listen_languages = forms.CharField(
+        label="Only posts in", required=False, help_text="Language codes, e.g. en az; empty: all."
+    )
+    listen_since = forms.DateTimeField(label="Collect from", required=False)
+    listen_until = forms.DateTimeField(label="Collect until", required=False)
+    listen_every_minutes = forms.IntegerField(
+        label="Collect every (minutes)", min_value=0, help_text="0: only with `hashrally collect`."
+    )
+    listen_mastodon_instances = forms.CharField(
+        label="Mastodon servers",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One address per line, e.g. https://mastodon.social",
+    )
+    listen_x_budget = forms.IntegerField(label="X: posts read per run at most", min_value=1)
+    listen_x_archive = forms.BooleanField(label="X: full-archive search", required=False)
+    listen_bluesky_window_hours = forms.IntegerField(
+        label="Bluesky: hours per search window", min_value=1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spec = ListeningSpec.model_validate(self.instance.listening or {})
+        self._listening = spec
+        self.initial.update(
+            {
+                "listen_networks": list(spec.networks),
+                "listen_languages": " ".join(spec.languages),
+                "listen_since": spec.since,
+                "listen_until": spec.until,
+                "listen_every_minutes": spec.every_minutes,
+                "listen_mastodon_instances": "\n".join(spec.mastodon.instances),
+                "listen_x_budget": spec.x.budget,
+                "listen_x_archive": spec.x.archive,
+                "listen_bluesky_window_hours": spec.bluesky.window_hours,
+            }
+        )
+
+    def _listening_from_fields(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The section the fields describe, checked as a campaign file's is; None (with the
+        errors on the form) when it is wrong. Hashtag and target overrides are kept."""
+        value = self._listening.model_dump(mode="json", exclude_defaults=True)
+        value.update(
+            {
+                # In the registry's order, so the defaults are recognised as such.
+                "networks": [
+                    code
+                    for code in networks.COLLECTED_NETWORKS
+                    if code in (data.get("listen_networks") or [])
+                ],
+                "languages": (data.get("listen_languages") or "").replace(",", " ").split(),
+                "since": data.get("listen_since"),
+                "until": data.get("listen_until"),
+                "every_minutes": data.get("listen_every_minutes"),
+                "mastodon": {"instances": (data.get("listen_mastodon_instances") or "").split()},
+                "x": {
+                    "budget": data.get("listen_x_budget"),
+                    "archive": data.get("listen_x_archive"),
+                },
+                "bluesky": {"window_hours": data.get("listen_bluesky_window_hours")},
+            }
+        )
         try:
             spec = ListeningSpec.model_validate(value)
         except PydanticValidationError as exc:
-            raise ValidationError(
-                [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-            ) from None
+            for error in exc.errors():
+                where = ".".join(map(str, error["loc"]))
+                field = f"listen_{where.split('.')[0]}"
+                if where.startswith(("mastodon", "x.", "bluesky")):
+                    field = "listen_" + "_".join(map(str, error["loc"][:2]))
+                target = field if field in self.fields else None
+                self.add_error(target, f"{where}: {error['msg']}")
+            return None
         return spec.model_dump(mode="json", exclude_defaults=True)
+
+    def save(self, commit: bool = True) -> Campaign:
+        campaign: Campaign = super().save(commit=False)
+        campaign.listening = self._checked_listening
+        if commit:
+            campaign.save()
+            self.save_m2m()
+        return campaign
 
     def clean_default_language(self) -> str:
         value: str = self.cleaned_data["default_language"]
@@ -117,6 +195,7 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._checked_listening = self._listening_from_fields(data) or {}
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", f"ends ({ends}) before it starts ({starts})")
@@ -199,7 +278,7 @@ class VariantInline(InlineByRole, admin.TabularInline):
     fields = ["language", "position", "text"]
 
 
-class TargetInline(InlineByRole, admin.TabularInline):
+class TargetInline(InlineByRole, admin.StackedInline):
     model = Target
     extra = 0
     fields = ["position", "name", "role", "photo", "edit_accounts"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ class FormFields(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.data: dict[str, str] = {}
+        self.data: dict[str, Any] = {}
         self._textarea: str | None = None
         self._select: str | None = None
 
@@ -25,8 +26,18 @@ class FormFields(HTMLParser):
         name = a.get("name")
         if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
             if a.get("type") == "checkbox":
+                # As a browser sends it: the box's value ("on" without one), every checked box
+                # of a name.
                 if "checked" in a:
-                    self.data[name] = "on"
+                    value = a.get("value", "on")
+                    if name in self.data:
+                        before = self.data[name]
+                        self.data[name] = [
+                            *(before if isinstance(before, list) else [before]),
+                            value,
+                        ]
+                    else:
+                        self.data[name] = value
             else:
                 self.data[name] = a.get("value", "")
         elif tag == "textarea" and name:
@@ -51,13 +62,17 @@ class FormFields(HTMLParser):
             self.data[self._textarea] += data
 
 
-def form_of(client: Client, url: str) -> dict[str, str]:
+def form_of(client: Client, url: str) -> dict[str, Any]:
     response = client.get(url)
     assert response.status_code == 200
     parser = FormFields()
     parser.feed(response.content.decode())
     # Browsers drop the newline right after <textarea>; so does Django when it renders one.
-    return {k: v.removeprefix("\n") for k, v in parser.data.items() if "__prefix__" not in k}
+    return {
+        k: v.removeprefix("\n") if isinstance(v, str) else v
+        for k, v in parser.data.items()
+        if "__prefix__" not in k
+    }
 
 
 @pytest.fixture
@@ -124,15 +139,29 @@ def test_it_refuses_a_handle_with_an_at_sign(organiser: Client, campaigns: list[
 
 
 def test_it_checks_the_listening_section(organiser: Client, campaigns: list[str]) -> None:
+    """The [listening] section as fields (not a JSON box), under the campaign file's rules."""
     url = campaign_url()
     data = form_of(organiser, url)
-    data["listening"] = '{"networks": ["x", "myspace"]}'
+    assert (
+        data["listen_every_minutes"] == "60"
+        and "https://mastodon.social" in (data["listen_mastodon_instances"])
+    )
+    all_networks = ["x", "mastodon", "bluesky"]
+    data["listen_networks"] = ["x", "myspace"]
+    response = organiser.post(url, data)
+    assert response.status_code == 200 and "myspace" in response.content.decode()
+    data["listen_networks"] = all_networks
+    data["listen_every_minutes"] = "99999"
     response = organiser.post(url, data)
     assert response.status_code == 200
-    assert "networks.1" in response.content.decode()
-    data["listening"] = (
-        '{"mastodon": {"instances": ["https://mastodon.social"]}, "x": {"budget": 500}}'
+    assert "every_minutes: Input should be less than or equal to 10080" in (
+        response.content.decode()
     )
+    data["listen_mastodon_instances"] = "not an address"
+    data["listen_every_minutes"] = "60"
+    assert "mastodon.instances.0" in organiser.post(url, data).content.decode()
+    data["listen_mastodon_instances"] = "https://mastodon.social"
+    data["listen_x_budget"] = "500"
     assert organiser.post(url, data).status_code == 302
     campaign = Campaign.objects.get(slug="recognize-to-reconcile")
     assert campaign.listening == {"x": {"budget": 500}}
