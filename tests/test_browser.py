@@ -94,6 +94,12 @@ def test_it_joins_from_the_page_and_sees_the_count_move(visit: Visit, live_serve
     assert page.locator(".tally strong").first.inner_text() == "0"
     # The join form arrives by script (the page itself is cached for everyone).
     page.locator("#join-slot form.join").wait_for()
+    # A mistake shows on the campaign page, beside the field, not on another page.
+    page.get_by_role("button", name="Join the campaign").click()
+    page.locator("#join-errors").wait_for()
+    assert page.url == url and page.evaluate("document.activeElement.id") == "join-errors"
+    consent_error = page.locator(".field.consent .error").bounding_box()
+    assert consent_error is not None and consent_error["width"] > 300
     page.select_option("#id_country", "AZ")
     page.get_by_label("Your name (optional)").fill("Leyla")
     page.locator("#id_consent").check()

@@ -47,6 +47,32 @@
       .catch(function () { button.disabled = false; });
   }
 
+  // The join form inside the campaign page is sent from the page: a mistake shows there, next
+  // to the fields, instead of on the separate join page (which is what happens without script).
+  function enhanceSlot(slot) {
+    var form = slot.querySelector("form.join");
+    if (!form) return;
+    enhanceJoinForm(form);
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) return;
+      event.preventDefault();
+      fetch(form.action + "?fragment=1", {
+        method: "POST", body: new FormData(form), credentials: "same-origin"
+      }).then(function (r) {
+        if (r.redirected) { location.href = r.url; return null; }
+        if (r.status === 400) return r.text();
+        form.submit();  // anything else: as without script
+        return null;
+      }).then(function (html) {
+        if (html === null) return;
+        slot.innerHTML = html;
+        enhanceSlot(slot);
+        var summary = slot.querySelector("#join-errors");
+        if (summary) { summary.tabIndex = -1; summary.focus(); }
+      }).catch(function () { form.submit(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // The campaign page is cached for everyone, so its join form (with a CSRF token of this
     // visitor's own) is fetched separately; without JavaScript the link to the join page stays.
@@ -56,7 +82,7 @@
       var url = slot.dataset.fragment + (ref ? "&ref=" + encodeURIComponent(ref) : "");
       fetch(url, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(function (html) { slot.innerHTML = html; enhanceJoinForm(slot.querySelector("form.join")); })
+        .then(function (html) { slot.innerHTML = html; enhanceSlot(slot); })
         .catch(function () { /* the link to the join page remains */ });
     }
     enhanceJoinForm(document.querySelector("form.join"));
