@@ -200,3 +200,9 @@ def test_it_refuses_unknown_networks(client: Client, campaigns: list[str]) -> No
 
 def test_it_refuses_other_methods(client: Client, campaigns: list[str]) -> None:
     assert client.post(PAGE).status_code == 405
+
+
+@pytest.mark.django_db
+def test_it_shows_an_umbrellas_initiatives_before_the_rest(campaigns: list[str]) -> None:
+    html = Client().get("/c/justice-for-khojaly/?lang=en").content.decode()
+    assert 0 < html.index('id="children-h"') < html.index('id="join-h"')
