@@ -210,6 +210,7 @@ class ReportView:
     timeline: TimeFigure | None = None
     supporter_countries: BarFigure | None = None
     supporter_map: MapFigure | None = None
+    cover_map: MapFigure | None = None
     supporter_country_rows: list[CountryRow] = field(default_factory=list)
     author_countries: BarFigure | None = None
     author_map: MapFigure | None = None
@@ -434,6 +435,14 @@ def _add_countries(view: ReportView, report: Report) -> None:
     )
     view.supporter_map = _map_figure(
         "supporter-map",
+        joined,
+        names,
+        _("Map of supporters by country"),
+        _("Supporters who joined, by the country each chose; the figures are in the table."),
+    )
+    # The same map for the printed report's cover, with ids of its own.
+    view.cover_map = _map_figure(
+        "cover-map",
         joined,
         names,
         _("Map of supporters by country"),

@@ -378,3 +378,16 @@ def test_it_prints_a_five_year_window_in_a_few_pages() -> None:
     assert len(five_years) <= len(one_month) + 1 <= 16
     one_month.close()
     five_years.close()
+
+
+def test_it_opens_the_pdf_with_a_cover_of_the_headline_figures() -> None:
+    report = sample_report()
+    with translation.override("en"):
+        document = pypdfium2.PdfDocument(pdf_report(report))
+    cover = page_texts(document)[0]
+    document.close()
+    assert report["campaign"]["title"] in cover
+    joined = f"{report['supporters']['joined']:,}"
+    posts = f"{report['headline']['with_flagged']['posts']:,}"
+    assert joined in cover and posts in cover and "Joined" in cover
+    assert "Headline" not in cover  # the sections start on the next page
