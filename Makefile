@@ -24,8 +24,9 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed-base messages pdf
 
-# PDF reports: WeasyPrint needs Pango, and DejaVu covers Azerbaijani, Cyrillic and Arabic.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# PDF reports: WeasyPrint needs Pango, DejaVu covers Azerbaijani, Cyrillic and Arabic, and Noto
+# Color Emoji draws the emoji people post.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-color-emoji
 pdf:
 	@missing="$$(for p in $(PDF_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \

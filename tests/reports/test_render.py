@@ -391,3 +391,32 @@ def test_it_opens_the_pdf_with_a_cover_of_the_headline_figures() -> None:
     posts = f"{report['headline']['with_flagged']['posts']:,}"
     assert joined in cover and posts in cover and "Joined" in cover
     assert "Headline" not in cover  # the sections start on the next page
+
+
+def test_it_draws_emoji_in_the_pdf_in_colour() -> None:
+    """Posts carry emoji; printed as empty boxes they were lost (Noto Color Emoji, installed by
+    `make pdf`, draws them). Checked on the rendered page: between the words around it, the
+    emoji has coloured pixels."""
+    report = sample_report()
+    report["top_posts"][0]["text"] = "Remember Khojaly 🕊️ peace"
+    with translation.override("en"):
+        document = pypdfium2.PdfDocument(pdf_report(report))
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        if "Remember Khojaly" in text:
+            start = text.index("Remember Khojaly")
+            before = textpage.get_charbox(start + len("Remember Khojal"))  # its "y"
+            after = textpage.get_charbox(text.index("peace", start))
+            width, height = page.get_size()
+            crop = (before[2], before[1] - 2, width - after[0], height - before[3] - 2)
+            image = page.render(scale=4, crop=crop).to_pil().convert("RGB")
+            break
+    else:
+        pytest.fail("the post with the emoji is not in the PDF")
+    raw = image.tobytes()
+    pixels = zip(raw[0::3], raw[1::3], raw[2::3], strict=True)
+    coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+    document.close()
+    assert coloured > 20, "the emoji printed without colour (an empty box?)"
