@@ -86,6 +86,8 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "campaign": campaign,
         "text": text,
         "text_rtl": pages.is_rtl(text.language),
+        # Absolute addresses for the share card (og:image) and the like.
+        "site_root": visit.absolute_url(request, "/").rstrip("/"),
         # Shown in a language other than the page's: the page says which.
         "text_language_differs": text.language.split("-")[0]
         != (translation.get_language() or "en").split("-")[0],

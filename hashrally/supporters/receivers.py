@@ -15,6 +15,7 @@ def page_context(sender: type, campaign: Campaign, **kwargs: Any) -> dict[str, o
         **display.supporters_context(campaign),
         "join_url": reverse("supporters:join", args=[campaign.slug]),
         "map_url": reverse("supporters:map", args=[campaign.slug]),
+        "card_url": reverse("supporters:card", args=[campaign.slug]),
         "names": display.names_on_page(campaign),
         "names_url": reverse("supporters:names", args=[campaign.slug]),
     }

@@ -27,7 +27,7 @@ from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign
 from hashrally.core import locales, networks, pagecache
 from hashrally.core.clients import client_ip
-from hashrally.supporters import actions, counts, crypto, display, links, pow
+from hashrally.supporters import actions, card, counts, crypto, display, links, pow
 from hashrally.supporters.forms import JoinForm, MyDataForm, MyRecordForm, ProofForm
 from hashrally.supporters.models import Supporter
 
@@ -251,6 +251,39 @@ def counts_json(request: HttpRequest, slug: str) -> HttpResponse:
         "application/json",
     )
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def card_png(request: HttpRequest, slug: str) -> HttpResponse:
+    """The campaign's social card (og:image) in the language asked for, cached like the page."""
+    language = translation.get_language()
+
+    def build(campaign: Campaign) -> bytes:
+        text = pages.text_in(campaign, pages.language_of(campaign, language, language))
+        progress = counts.progress(campaign, getattr(campaign, "counts", None))
+        title = text.title if text else campaign.slug
+        title_language = text.language if text else campaign.default_language
+        return card.render(
+            title,
+            title_language,
+            list(campaign.hashtags),
+            progress.joined,
+            progress.countries,
+            language,
+        )
+
+    key = f"card.png:{slug}:{language}"
+    body = pagecache.get(key)
+    if body is None:
+        campaign = pages.public_campaigns().select_related("counts").filter(slug=slug)
+        found = campaign.prefetch_related("texts").first()
+        if found is None:
+            raise Http404("No such campaign")
+        body = build(found)
+        pagecache.set(key, body)
+    response = HttpResponse(body, content_type="image/png")
+    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
     return response
 
 

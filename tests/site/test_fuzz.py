@@ -33,6 +33,7 @@ PATHS = [
     f"/c/{SLUG}/go/nowhere",
     f"/c/{SLUG}/compose",
     f"/c/{SLUG}/supporters",
+    f"/c/{SLUG}/card.png",
     f"/c/{SLUG}/join",
     f"/c/{SLUG}/thanks",
     f"/c/{SLUG}/counts.json",
