@@ -32,8 +32,13 @@ def test_it_mails_a_link_that_confirms(client: Client, campaign: Campaign, inbox
     page = client.get(confirm)
     assert page.status_code == 200
     assert Supporter.objects.get().confirmed_at is None
-    assert client.post(confirm).status_code == 200
+    confirmed = client.post(confirm)
+    assert confirmed.status_code == 200
     assert Supporter.objects.get().confirmed_at is not None
+    # Not a bare thank-you: what to do next, and the browser now holds the record.
+    html = confirmed.content.decode()
+    assert f"/c/{SLUG}/thanks#ref-h" in html and "post from your own account" in html
+    assert Supporter.objects.get().ref_code in client.get(f"/c/{SLUG}/thanks").content.decode()
     assert MailJob.objects.get().status == "sent"
 
 
