@@ -37,7 +37,7 @@ def test_it_shows_the_campaign(client: Client, campaigns: list[str]) -> None:
     assert 'href="/c/justice-for-khojaly/"' in html
     assert '<meta property="og:title" content="Khojaly: RecognizeToReconcile">' in html
     assert '<meta property="og:url" content="http://testserver/c/recognize-to-reconcile/">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
 def test_it_loads_nothing_from_other_servers(client: Client, campaigns: list[str]) -> None:
