@@ -39,9 +39,18 @@ messages: $(MO_FILES)
 	@command -v msgfmt >/dev/null || scripts/apt-install gettext
 	msgfmt --check -o $@ $<
 
-# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
-browser:
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here), and check
+# accessibility with axe-core from its npm package (MPL-2.0), unpacked beside the venv.
+AXE_VERSION := 4.14.1
+browser: $(VENV)/axe/axe.min.js
 	@test -x /usr/bin/chromium || scripts/apt-install chromium
+
+$(VENV)/axe/axe.min.js: | $(BIN)/python
+	@command -v npm >/dev/null || scripts/apt-install npm
+	mkdir -p $(VENV)/axe
+	cd $(VENV)/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE && \
+	  rm axe-core-$(AXE_VERSION).tgz
 
 var/secret_key:
 	mkdir -p var

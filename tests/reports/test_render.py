@@ -150,7 +150,7 @@ def test_it_follows_each_chart_with_a_table_of_its_figures() -> None:
     html = page("reports/dashboard.html", sample_report())
     charts = re.findall(
         r'<svg[^>]*class="hr-chart".*?</svg>(.*?)</figure>\s*'
-        r'(?:<div class="table-scroll">)?(<table[^>]*>\s*<caption>[^<]*)?',
+        r'(?:<div class="table-scroll"[^>]*>)?(<table[^>]*>\s*<caption>[^<]*)?',
         html,
         re.S,
     )
