@@ -75,11 +75,11 @@ class NetworkPost:
 def composed_per_network(
     variant: str, context: sharelinks.ShareContext, personal: str
 ) -> list[NetworkPost]:
-    """Every network that takes a ready-made text, composed by the same rules as its button."""
+    """Every share network's text, composed by the same rules as its button (or, for a network
+    that takes no ready-made text, as its copy button copies it)."""
     posts = []
     for code in sharelinks.NETWORKS:
-        if networks.NETWORKS[code].copy_only:
-            continue
+        # Copy-only networks too: their copy buttons copy the text composed for them.
         composed = sharelinks.compose(variant, context, code, personal)
         left_out = [str(DROPPED[step]) for step in composed.dropped]
         posts.append(NetworkPost(code, networks.name(code), composed, left_out))

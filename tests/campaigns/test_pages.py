@@ -206,3 +206,23 @@ def test_it_refuses_other_methods(client: Client, campaigns: list[str]) -> None:
 def test_it_shows_an_umbrellas_initiatives_before_the_rest(campaigns: list[str]) -> None:
     html = Client().get("/c/justice-for-khojaly/?lang=en").content.decode()
     assert 0 < html.index('id="children-h"') < html.index('id="join-h"')
+
+
+@pytest.mark.django_db
+def test_it_copies_for_each_network_the_text_composed_for_it(campaigns: list[str]) -> None:
+    """The copy buttons of networks without a share link copy their own text: the targets'
+    names where the target has no account there, never another network's @handles."""
+    import html as html_module
+    import re
+
+    page = Client().get("/c/recognize-to-reconcile/?v=0&lang=en").content.decode()
+    for code in ("instagram", "tiktok", "facebook", "linkedin"):
+        assert f'data-copy="text-{code}"' in page or f'data-copy-first="text-{code}"' in page
+        found = re.search(
+            rf'<pre class="preview" dir="auto" id="text-{code}">(.*?)</pre>', page, re.S
+        )
+        assert found, code
+        text = html_module.unescape(found.group(1))
+        assert "@NikolPashinyan" not in text and "Nikol Pashinyan" in text, code
+    x_text = re.search(r'id="text-x">(.*?)</pre>', page, re.S)
+    assert x_text and "@NikolPashinyan" in x_text.group(1)
