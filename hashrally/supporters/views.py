@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -394,13 +395,17 @@ def _shown(supporter: Supporter) -> list[tuple[str, str]]:
     proofs = [p.url for p in supporter.proofs.all()]
     return [
         (_("Campaign"), supporter.campaign.slug),
-        (_("Joined"), when(supporter.created_at)),
+        # Dates of one person's record, not the counters' "Joined" and "Confirmed".
+        (pgettext("supporter's record", "Joined"), when(supporter.created_at)),
         (_("Country"), locales.country_name(supporter.country)),
         (_("Your name"), supporter.display_name or "—"),
         (_("Name shown among the supporters"), yes if supporter.show_name else no),
         (_("Email"), crypto.decrypt(supporter.email_encrypted) or "—"),
         (_("The organisers may email you"), yes if supporter.contact_ok else no),
-        (_("Confirmed"), when(supporter.confirmed_at) if supporter.confirmed_at else no),
+        (
+            pgettext("supporter's record", "Confirmed"),
+            when(supporter.confirmed_at) if supporter.confirmed_at else no,
+        ),
         (_("Your accounts"), handles or "—"),
         (_("Links to your posts"), ", ".join(proofs) or "—"),
         (_("Your referral code"), supporter.ref_code),
