@@ -64,9 +64,13 @@ var/data_key:
 
 # The demo runs the web server and the worker (mail to the console, counts every few seconds);
 # Ctrl-C stops both.
+# The demo prints no warnings: the static root exists (WhiteNoise warns of a missing one), and
+# runserver's "development server" notice is left out (a demo is one; production runs gunicorn,
+# docs/operations.md).
 demo: install var/secret_key var/data_key
+	@mkdir -p var/static
 	@export HASHRALLY_SECRET_KEY="$$(cat var/secret_key)" HASHRALLY_DATA_KEYS="$$(cat var/data_key)" \
-	  HASHRALLY_SITE_URL="http://127.0.0.1:$(PORT)" && \
+	  HASHRALLY_SITE_URL="http://127.0.0.1:$(PORT)" DJANGO_RUNSERVER_HIDE_WARNING=true && \
 	$(BIN)/hashrally migrate --noinput && \
 	$(BIN)/hashrally campaign load --skip-existing examples/*.toml && \
 	$(BIN)/hashrally demo_organiser && \
