@@ -14,12 +14,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# PYTHONWARNINGS: setuptools' notice about editable installs is not the reader's concern.
 $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[$*]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[$*]'
 	touch $@
 
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e .
 	touch $@
 
 install: $(VENV)/.installed-base messages pdf
