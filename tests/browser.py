@@ -12,6 +12,16 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Every page a visitor can open without a token or a login (the browser tests' rounds).
+PUBLIC_PAGES = [
+    "/",
+    "/c/recognize-to-reconcile/",
+    "/c/justice-for-khojaly/",
+    "/c/recognize-to-reconcile/join",
+    "/c/recognize-to-reconcile/thanks",
+    "/c/recognize-to-reconcile/my-data",
+    "/c/recognize-to-reconcile/supporters",
+]
 COMPOSERS = {"x.com", "bsky.app"}
 
 

@@ -45,6 +45,16 @@ def _empty_cache() -> Iterator[None]:
     pagecache.clear()
 
 
+@pytest.fixture
+def no_rate_limit() -> Iterator[None]:
+    """Rate limits off, for tests that send many requests from one address (fuzzers): they
+    would answer 429 after a few, and the form itself is under test."""
+    from django.test import override_settings
+
+    with override_settings(RATELIMIT_ENABLE=False):
+        yield
+
+
 # The browser fixtures, defined once: Playwright's sync API allows one instance per process.
 from tests.browser import browser, visit  # noqa: E402, F401
 

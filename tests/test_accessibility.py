@@ -7,20 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser import Visit
+from tests.browser import PUBLIC_PAGES, Visit
 from tests.fakes import ROOT
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / ".venv" / "axe" / "axe.min.js"
-PAGES = [
-    "/",
-    "/c/recognize-to-reconcile/",
-    "/c/justice-for-khojaly/",
-    "/c/recognize-to-reconcile/join",
-    "/c/recognize-to-reconcile/thanks",
-    "/c/recognize-to-reconcile/my-data",
-    "/c/recognize-to-reconcile/supporters",
-]
 # Run through the DevTools protocol, which the pages' content security policy does not cover:
 # the pages themselves still load nothing but their own files.
 SERIOUS = """async () => {
@@ -50,7 +41,7 @@ def test_it_has_no_serious_accessibility_violation(
     page = visit.page
     page.set_viewport_size({"width": width, "height": 900})
     found = {}
-    for path in PAGES:
+    for path in PUBLIC_PAGES:
         page.goto(f"{live_server.url}{path}?lang={language}")  # type: ignore[attr-defined]
         page.wait_for_load_state("load")
         problems = violations(page)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from hashrally.core import pagecache
-from tests.browser import LOW_CONTRAST_JS, Visit
+from tests.browser import LOW_CONTRAST_JS, PUBLIC_PAGES, Visit
 from tests.fakes import ROOT, log_in
 
 pytestmark = pytest.mark.browser
@@ -222,16 +222,6 @@ def test_it_keeps_the_sentence_when_the_text_is_too_long(visit: Visit, live_serv
     page.get_by_role("link", name="Back to the campaign").click()
     page.wait_for_load_state("load")
     assert page.locator("#mine").input_value() == long_sentence.strip()
-
-
-PUBLIC_PAGES = [
-    "/",
-    "/c/recognize-to-reconcile/",
-    "/c/justice-for-khojaly/",
-    "/c/recognize-to-reconcile/join",
-    "/c/recognize-to-reconcile/thanks",
-    "/c/recognize-to-reconcile/my-data",
-]
 
 
 @pytest.mark.parametrize("language", ["en", "az", "ru", "ar"])

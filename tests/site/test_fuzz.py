@@ -7,10 +7,8 @@ that broke pages before ("²" passes `str.isdigit()` and fails `int()`, 5,000 di
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,12 +16,6 @@ from hashrally.core import networks
 from tests.supporters.fakes import SLUG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaigns", "no_rate_limit")]
-
-
-@pytest.fixture
-def no_rate_limit() -> Any:
-    with override_settings(RATELIMIT_ENABLE=False):
-        yield
 
 
 PATHS = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,12 +12,6 @@ from tests.supporters.fakes import JOIN
 
 # Rate limits would answer 429 after a few tries; here the form itself is under test.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limit")]
-
-
-@pytest.fixture
-def no_rate_limit() -> object:
-    with override_settings(RATELIMIT_ENABLE=False):
-        yield
 
 
 FIELDS = [
