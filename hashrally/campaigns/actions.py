@@ -128,6 +128,16 @@ def do_save_campaign_spec(spec: CampaignSpec) -> str:
             )
             changes.append(
                 _sync_rows(
+                    target.texts,
+                    ["language"],
+                    [
+                        {"language": language, "name": t.name, "role": t.role}
+                        for language, t in target_spec.texts.items()
+                    ],
+                )[0]
+            )
+            changes.append(
+                _sync_rows(
                     target.posts,
                     ["position"],
                     [

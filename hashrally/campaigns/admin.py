@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
 from hashrally.campaigns import rules
@@ -28,6 +29,7 @@ from hashrally.campaigns.models import (
     Target,
     TargetAccount,
     TargetPost,
+    TargetText,
 )
 from hashrally.core import networks
 
@@ -284,7 +286,7 @@ class TargetInline(InlineByRole, admin.StackedInline):
     fields = ["position", "name", "role", "photo", "edit_accounts"]
     readonly_fields = ["edit_accounts"]
 
-    @admin.display(description="accounts and posts")
+    @admin.display(description=_("accounts, posts, other languages"))
     def edit_accounts(self, target: Target) -> str:
         if not target.pk:
             return "save first"
@@ -453,12 +455,38 @@ class TargetPostInline(InlineByRole, admin.TabularInline):
     extra = 0
 
 
+class TargetTextForm(forms.ModelForm):
+    class Meta:
+        model = TargetText
+        fields = ["language", "name", "role"]
+
+    def clean_language(self) -> str:
+        value: str = self.cleaned_data["language"].strip()
+        _raise(rules.check_language(value))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("language") and not (data.get("name") or data.get("role")):
+            raise forms.ValidationError(_("Give a name or a role in this language."))
+        return data
+
+
+class TargetTextInline(InlineByRole, admin.TabularInline):
+    campaign_path = "campaign"  # under a target's page
+    model = TargetText
+    form = TargetTextForm
+    extra = 0
+    verbose_name = _("name and role in another language")
+    verbose_name_plural = _("names and roles in other languages")
+
+
 @admin.register(Target)
 class TargetAdmin(ByRole):
     list_display = ["name", "role", "campaign"]
     list_select_related = ["campaign"]
     fields = ["campaign", "position", "name", "role", "photo"]
-    inlines = [TargetAccountInline, TargetPostInline]
+    inlines = [TargetAccountInline, TargetPostInline, TargetTextInline]
 
 
 @admin.register(AuditEntry)

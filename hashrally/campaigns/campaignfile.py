@@ -94,9 +94,17 @@ class PostSpec(_Strict):
     url: str
 
 
+class TargetTextSpec(_Strict):
+    # Empty: the name is written the same in this language; only the role is translated.
+    name: Annotated[str, Field(max_length=200)] = ""
+    role: Annotated[str, Field(max_length=200)] = ""
+
+
 class TargetSpec(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    role: str = ""
+    role: Annotated[str, Field(max_length=200)] = ""
+    # The name and role in other languages: [targets.texts.az] after the target's [[targets]].
+    texts: dict[Language, TargetTextSpec] = {}
     photo: Annotated[str, _rule(rules.check_photo)] = ""
     accounts: AccountsSpec = AccountsSpec()
     posts: list[PostSpec] = []
@@ -245,12 +253,26 @@ def spec_problems(spec: CampaignSpec, site_url: str = "") -> Iterable[tuple[Fiel
             problem = rules.check_post_url(post.network, post.url)
             if problem:
                 yield ("targets", t_index, "posts", p_index, "url"), problem
-    context = rules.share_context(
-        spec.hashtags,
-        [(t.name, t.accounts.as_dict()) for t in spec.targets],
-        rules.validation_url(spec.slug, site_url),
-    )
+    for t_index, target in enumerate(spec.targets):
+        for language, target_text in target.texts.items():
+            where = ("targets", t_index, "texts", language)
+            if not (target_text.name or target_text.role):
+                yield where, "give a name or a role in this language, or leave the table out"
+            elif language not in spec.texts:
+                yield where, f"never shown: the campaign has no [texts.{language}]"
     for language, text in spec.texts.items():
+        # Targets without an account on a network are named in the text's own language.
+        context = rules.share_context(
+            spec.hashtags,
+            [
+                (
+                    (t.texts[language].name if language in t.texts else "") or t.name,
+                    t.accounts.as_dict(),
+                )
+                for t in spec.targets
+            ],
+            rules.validation_url(spec.slug, site_url),
+        )
         for v_index, variant in enumerate(text.variants):
             for problem in rules.check_variant(variant, context):
                 yield ("texts", language, "variants", v_index), problem

@@ -45,11 +45,12 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
             {
                 "name": target.name,
                 "role": target.role,
+                "texts": {t.language: {"name": t.name, "role": t.role} for t in target.texts.all()},
                 "photo": target.photo,
                 "accounts": {a.network: a.handle for a in target.accounts.all()},
                 "posts": [{"network": p.network, "url": p.url} for p in target.posts.all()],
             }
-            for target in campaign.targets.prefetch_related("accounts", "posts")
+            for target in campaign.targets.prefetch_related("accounts", "posts", "texts")
         ],
         "endorsements": [
             {

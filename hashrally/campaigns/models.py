@@ -177,6 +177,34 @@ class Target(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def in_language(self, language: str) -> tuple[str, str, str]:
+        """(name, role, the language they are in): this language's, else the campaign file's own
+        (which is in the campaign's default language). Reads prefetched texts when there are."""
+        for text in self.texts.all():
+            if text.language == language:
+                return (text.name or self.name, text.role or self.role, language)
+        return (self.name, self.role, self.campaign.default_language)
+
+
+class TargetText(models.Model):
+    """A target's name and role in one more language (the official's own spelling there)."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16)
+    name = models.CharField(max_length=200, blank=True, help_text=_("Empty: the same name."))
+    role = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["target", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "language"], name="one_target_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} [{self.language}]"
+
 
 NETWORK_CHOICES = [(n, networks.name(n)) for n in networks.ACCOUNT_NETWORKS]
 

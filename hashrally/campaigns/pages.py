@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 
 from hashrally.campaigns import rules, sharelinks
-from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant
+from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant, Target
 from hashrally.core import locales, networks
 from hashrally.core.numbers import whole
 
@@ -41,6 +41,7 @@ def campaign_for_page(slug: str, also: QuerySet[Campaign] | None = None) -> Camp
             "variants",
             "targets__accounts",
             "targets__posts",
+            "targets__texts",
             "endorsements",
             Prefetch("parent__texts"),
             Prefetch("children", queryset=public_campaigns().order_by("slug")),
@@ -103,12 +104,33 @@ def choose_variant(count: int, asked: str | None) -> int:
     return random.randrange(count)
 
 
-def share_context(campaign: Campaign, url: str) -> sharelinks.ShareContext:
+def share_context(campaign: Campaign, url: str, language: str) -> sharelinks.ShareContext:
+    """What a text in `language` is composed with: targets without an account on a network
+    are named as that language writes them."""
     return rules.share_context(
         campaign.hashtags,
-        [(t.name, {a.network: a.handle for a in t.accounts.all()}) for t in campaign.targets.all()],
+        [
+            (t.in_language(language)[0], {a.network: a.handle for a in t.accounts.all()})
+            for t in campaign.targets.all()
+        ],
         url,
     )
+
+
+@dataclass(frozen=True)
+class ShownTarget:
+    target: Target
+    name: str
+    role: str
+    language: str  # the language name and role are written in, for lang= on the page
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if is_rtl(self.language) else "ltr"
+
+
+def targets_in(campaign: Campaign, language: str) -> list[ShownTarget]:
+    return [ShownTarget(t, *t.in_language(language)) for t in campaign.targets.all()]
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "children": children,
         "parent_text": parent_text,
         "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
-        "targets": campaign.targets.all(),
+        "targets": pages.targets_in(campaign, text.language),
         "endorsements": campaign.endorsements.all(),
         **signals.page_context_for(campaign),
         **visit.composer_context(request, campaign, text.language, variant),
@@ -135,7 +135,7 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
     variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
     personal = visit.personal_sentence(request)
     composed = sharelinks.compose(
-        variant.text, pages.share_context(campaign, url), network, personal
+        variant.text, pages.share_context(campaign, url, variant.language), network, personal
     )
     problem = ""
     target = None

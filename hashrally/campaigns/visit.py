@@ -90,7 +90,6 @@ def composer_context(
     request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
 ) -> dict[str, object]:
     url = campaign_url(request, campaign)
-    context = pages.share_context(campaign, url)
     variants = pages.variants_in(campaign, language)
     asked = request.GET.get("shuffle") or request.GET.get("v")
     index = pages.choose_variant(
@@ -100,6 +99,8 @@ def composer_context(
     if not variants:
         return {"variant_count": 0}
     variant = variants[index].text
+    # The variant's own language (the default's when this language has none) names targets.
+    context = pages.share_context(campaign, url, variants[index].language)
     checks = composed_per_network(variant, context, personal)
     return {
         "campaign_url": url,

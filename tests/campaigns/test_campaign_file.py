@@ -45,6 +45,10 @@ def test_it_reads_a_campaign_and_its_umbrella() -> None:
         assert len(text.steps) == 2
         assert text.needs_review == (language != "en")
     assert [e.name for e in child.endorsements] == ["Georgi Tatar", "Amra Begic"]
+    # Each target is written as each of the campaign's languages writes it.
+    assert [set(t.texts) for t in child.targets] == [{"ru"}, {"ru"}]
+    assert child.targets[0].texts["ru"].name == "Никол Пашинян"
+    assert child.targets[1].texts["ru"].name == ""
     assert all(e.quote == "" for e in child.endorsements)
 
 
@@ -121,6 +125,24 @@ def test_it_accepts_a_good_file(tmp_path: Path) -> None:
             16,
             "texts.en.variants[1]",
             "too long for X",
+        ),
+        (
+            ("[[targets.posts]]", '[targets.texts.fr]\nrole = "Ministre"\n[[targets.posts]]'),
+            24,
+            "targets[0].texts.fr",
+            "the campaign has no [texts.fr]",
+        ),
+        (
+            ("[[targets.posts]]", '[targets.texts.en]\nname = ""\n[[targets.posts]]'),
+            24,
+            "targets[0].texts.en",
+            "give a name or a role",
+        ),
+        (
+            ("[[targets.posts]]", '[targets.texts."xx-!"]\nname = "X"\n[[targets.posts]]'),
+            24,
+            "targets[0].texts.xx-!",
+            "not a language code",
         ),
         (
             ('role = "Minister"', 'role = "Minister"\nphoto = "https://cdn.example/p.jpg"'),

@@ -226,3 +226,34 @@ def test_it_copies_for_each_network_the_text_composed_for_it(campaigns: list[str
         assert "@NikolPashinyan" not in text and "Nikol Pashinyan" in text, code
     x_text = re.search(r'id="text-x">(.*?)</pre>', page, re.S)
     assert x_text and "@NikolPashinyan" in x_text.group(1)
+
+
+@pytest.mark.django_db
+def test_it_names_targets_as_the_texts_language_writes_them(campaigns: list[str]) -> None:
+    """Names and roles come from [targets.texts.<language>] of the file itself (read here with
+    tomllib), in the language of the campaign text shown, with lang and dir on them."""
+    import html as html_module
+    import tomllib
+
+    from tests.fakes import CAMPAIGNS
+
+    path = next(p for p in CAMPAIGNS if p.name == "recognize-to-reconcile.toml")
+    targets = tomllib.loads(path.read_text(encoding="utf-8"))["targets"]
+    russian = [
+        (t["texts"]["ru"].get("name") or t["name"], t["texts"]["ru"].get("role") or t["role"])
+        for t in targets
+    ]
+    page = html_module.unescape(Client().get(f"{PAGE}?lang=ru&v=0").content.decode())
+    for name, role in russian:
+        assert f'<p lang="ru" dir="ltr"><strong>{name}</strong><br><span>{role}</span></p>' in page
+    # Bluesky has no account for them: its text names them, in Russian; X's has the handles.
+    bluesky = re.search(r'id="text-bluesky">(.*?)</pre>', page, re.S)
+    assert bluesky and all(name in bluesky.group(1) for name, _ in russian)
+    assert "Nikol Pashinyan" not in bluesky.group(1)
+    status, location = go(Client(), "bluesky", lang="ru")
+    assert status == 302 and russian[0][0] in text_of(location)
+    # Arabic: the campaign has no Arabic text, so the English one and its English names.
+    arabic = html_module.unescape(
+        Client().get(f"{PAGE}?v=0", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    )
+    assert f'<p lang="en" dir="ltr"><strong>{targets[0]["name"]}</strong>' in arabic
