@@ -234,3 +234,35 @@ def test_it_fits_every_public_page_on_a_phone(
         page.goto(f"{live_server.url}{path}?lang={language}")  # type: ignore[attr-defined]
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, language, width)
+
+
+@pytest.mark.parametrize(("width", "language"), [(1280, "en"), (390, "ar")])
+def test_it_shows_the_hero_picture_within_the_column(
+    visit: Visit, live_server: object, width: int, language: str
+) -> None:
+    from hashrally.campaigns import images
+    from hashrally.campaigns.models import Campaign, HeroImage
+
+    prepared = images.prepare((ROOT / "tests/fixtures/images/xmp_test.jpg").open("rb"))
+    HeroImage.objects.create(
+        campaign=Campaign.objects.get(slug="recognize-to-reconcile"),
+        alt="A picture",
+        large=prepared.large,
+        small=prepared.small,
+        width=prepared.width,
+        height=prepared.height,
+        digest=prepared.digest,
+    )
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/c/recognize-to-reconcile/?lang={language}")  # type: ignore[attr-defined]
+    hero = page.get_by_role("img", name="A picture")
+    expect(hero).to_be_visible()
+    # Loaded (the CSP allows it), no wider than the page; at one pixel per CSS pixel the
+    # 800-pixel file is enough for the column (50rem) and for a phone.
+    assert hero.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert hero.evaluate("img => img.currentSrc").endswith("-small.jpg")
+    box = hero.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=f"/tmp/hero-{width}-{language}.png")

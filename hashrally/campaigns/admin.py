@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
-from hashrally.campaigns import rules
+from hashrally.campaigns import images, rules
 from hashrally.campaigns.access import ByRole, InlineByRole, campaigns_of, may
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import (
@@ -24,6 +24,7 @@ from hashrally.campaigns.models import (
     Campaign,
     CampaignText,
     Endorsement,
+    HeroImage,
     MessageVariant,
     Organiser,
     Target,
@@ -224,7 +225,7 @@ class CampaignTextForm(forms.ModelForm):
 
     class Meta:
         model = CampaignText
-        fields = ["language", "title", "summary", "body", "steps", "needs_review"]
+        fields = ["language", "title", "summary", "body", "steps", "image_alt", "needs_review"]
 
     def clean_language(self) -> str:
         value: str = self.cleaned_data["language"]
@@ -295,6 +296,66 @@ class TargetInline(InlineByRole, admin.StackedInline):
         return format_html('<a href="{}">{}</a>', url, handles or "add accounts")
 
 
+class HeroImageForm(forms.ModelForm):
+    """An upload and its description; campaigns/images.py checks the picture and re-encodes
+    it, so what is served is never the file as sent."""
+
+    upload = forms.FileField(
+        label=_("picture"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at least 480 pixels wide, at most 8 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = HeroImage
+        fields = ["alt"]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        upload = data.get("upload")
+        if upload:
+            try:
+                self.prepared = images.prepare(upload, upload.size)
+            except images.ImageProblem as problem:
+                self.add_error("upload", str(problem))
+        elif not self.instance.pk and self.has_changed():
+            self.add_error("upload", _("Choose the picture to show."))
+        return data
+
+    def save(self, commit: bool = True) -> HeroImage:
+        hero: HeroImage = super().save(commit=False)
+        prepared = getattr(self, "prepared", None)
+        if prepared is not None:
+            hero.large, hero.small = prepared.large, prepared.small
+            hero.width, hero.height, hero.digest = prepared.width, prepared.height, prepared.digest
+        if commit:
+            hero.save()
+        return hero
+
+
+class HeroImageInline(InlineByRole, admin.StackedInline):
+    model = HeroImage
+    form = HeroImageForm
+    max_num = 1
+    extra = 0
+    fields = ["current", "upload", "alt"]
+    readonly_fields = ["current"]
+    verbose_name = _("picture at the top of the page")
+    verbose_name_plural = _("picture at the top of the page")
+
+    @admin.display(description=_("now"))
+    def current(self, hero: HeroImage) -> str:
+        if not hero.pk:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" width="240" style="height:auto"> {}×{}',
+            hero.small_url,
+            hero.width,
+            hero.height,
+        )
+
+
 class EndorsementForm(forms.ModelForm):
     link = forms.URLField(assume_scheme="https", required=False, max_length=500)
 
@@ -353,6 +414,7 @@ class CampaignAdmin(ByRole):
     search_fields = ["slug", "texts__title"]
     list_select_related = ["parent", "counts"]
     inlines = [
+        HeroImageInline,
         CampaignTextInline,
         VariantInline,
         TargetInline,

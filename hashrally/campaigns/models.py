@@ -128,6 +128,11 @@ class CampaignText(models.Model):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text=_("Markdown; rendered with sanitising."))
     steps = models.JSONField(default=list, blank=True)
+    image_alt = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("The hero picture's description in this language; empty: the image's own."),
+    )
     # Machine or volunteer translations are published but marked until a native speaker checks.
     needs_review = models.BooleanField(default=False)
 
@@ -139,6 +144,42 @@ class CampaignText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.slug} [{self.language}]"
+
+
+class HeroImage(models.Model):
+    """The picture at the top of a campaign's page (campaigns/images.py makes its bytes)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="hero")
+    alt = models.CharField(
+        max_length=300,
+        help_text=_(
+            "What the picture shows, for people who cannot see it, in the campaign's default "
+            "language (each text may give its own)."
+        ),
+    )
+    large = models.BinaryField()
+    small = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.alt
+
+    @property
+    def url(self) -> str:
+        return f"/c/{self.campaign.slug}/hero-{self.digest[:16]}-large.jpg"
+
+    @property
+    def small_url(self) -> str:
+        return f"/c/{self.campaign.slug}/hero-{self.digest[:16]}-small.jpg"
+
+    @property
+    def small_width(self) -> int:
+        from hashrally.campaigns.images import SMALL_WIDTH
+
+        return min(self.width, SMALL_WIDTH)
 
 
 class MessageVariant(models.Model):

@@ -10,7 +10,13 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 
 from hashrally.campaigns import rules, sharelinks
-from hashrally.campaigns.models import Campaign, CampaignText, MessageVariant, Target
+from hashrally.campaigns.models import (
+    Campaign,
+    CampaignText,
+    HeroImage,
+    MessageVariant,
+    Target,
+)
 from hashrally.core import locales, networks
 from hashrally.core.numbers import whole
 
@@ -35,7 +41,9 @@ def campaign_for_page(slug: str, also: QuerySet[Campaign] | None = None) -> Camp
     """A public campaign's page, or one of `also` (an organiser's own drafts)."""
     campaigns = public_campaigns() if also is None else public_campaigns() | also
     return (
-        campaigns.select_related("parent", "counts")
+        campaigns.select_related("parent", "counts", "hero")
+        # The picture's bytes are served on their own address, never read with the page.
+        .defer("hero__large", "hero__small")
         .prefetch_related(
             "texts",
             "variants",
@@ -155,3 +163,10 @@ def share_buttons() -> list[ShareButton]:
             )
         )
     return buttons
+
+
+def hero_of(campaign: Campaign) -> HeroImage | None:
+    try:
+        return campaign.hero
+    except HeroImage.DoesNotExist:
+        return None

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from hashrally.campaigns import views
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("c/<slug:slug>/", views.detail, name="detail"),
     path("c/<slug:slug>/go/<slug:network>", views.go, name="go"),
     path("c/<slug:slug>/compose", views.compose, name="compose"),
+    re_path(
+        r"^c/(?P<slug>[-\w]+)/hero-(?P<digest>[0-9a-f]{16})-(?P<size>large|small)\.jpg$",
+        views.hero,
+        name="hero",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from hashrally.campaigns import access, pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
-from hashrally.campaigns.models import Campaign
+from hashrally.campaigns.models import Campaign, HeroImage
 from hashrally.core import networks, pagecache
 
 
@@ -98,6 +98,7 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "parent_text": parent_text,
         "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
         "targets": pages.targets_in(campaign, text.language),
+        "hero": pages.hero_of(campaign),
         "endorsements": campaign.endorsements.all(),
         **signals.page_context_for(campaign),
         **visit.composer_context(request, campaign, text.language, variant),
@@ -175,3 +176,23 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         },
         status=400 if problem == "instance" else 200,
     )
+
+
+@require_GET
+def hero(request: HttpRequest, slug: str, digest: str, size: str) -> HttpResponse:
+    """The hero picture's bytes. The address names the picture's digest, so it may be cached
+    for a year: a new upload gets a new address."""
+    own = access.campaigns_of(request.user) if request.user.is_authenticated else None
+    campaigns = pages.public_campaigns() if own is None else pages.public_campaigns() | own
+    image = (
+        HeroImage.objects.filter(campaign__in=campaigns, campaign__slug=slug)
+        .only("digest", size)
+        .first()
+    )
+    if image is None or not image.digest.startswith(digest) or len(digest) != 16:
+        raise Http404("No such picture")
+    response = HttpResponse(bytes(getattr(image, size)), content_type="image/jpeg")
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if own is None else "private, max-age=3600"
+    )
+    return response
