@@ -211,6 +211,17 @@ def test_it_counts_as_the_person_types_and_shows_what_each_network_receives(
     page.locator("#mine").fill("word " * 60)
     expect(page.locator("#lengths li[data-network=x]")).to_have_class("over")
     assert "too long" in x_counter()[2]
+    # Offered their sentence shortened, they take it: it goes in the box, and every network's
+    # post fits with all the campaign's text; X's button posts it with both handles.
+    offer = page.get_by_role("link", name="Use the shortened sentence")
+    expect(offer).to_be_visible()
+    short = offer.get_attribute("data-mine") or ""
+    offer.click()
+    expect(page.locator("#mine")).to_have_value(short)
+    expect(page.locator("#lengths li.over")).to_have_count(0)
+    expect(offer).to_have_count(0)
+    posted = text_param(visit.press_share(page, page.locator(".net-x").inner_text()))
+    assert posted.startswith(short) and "@NikolPashinyan" in posted and "@atatoyan" in posted
 
 
 def test_it_keeps_the_sentence_when_the_text_is_too_long(visit: Visit, live_server: object) -> None:

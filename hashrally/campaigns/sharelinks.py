@@ -381,6 +381,53 @@ def compose(variant: str, ctx: ShareContext, network: str, personal: str = "") -
     )
 
 
+ELLIPSIS = "…"
+_GRAPHEME = regex.compile(r"\X")
+
+
+def shorten_personal(variant: str, ctx: ShareContext, network: str, personal: str) -> str | None:
+    """The person's own sentence cut so that the post for ``network`` fits with everything the
+    campaign's text has without it: as long as it can be, ending at a word (within a word only
+    when it has no space, as in Chinese or Japanese, and never inside a character such as an
+    emoji), marked with an ellipsis. None when their sentence costs nothing (the post fits and
+    nothing more is left out than without it), or when no cut of it helps.
+
+    Only *their* words are cut: the campaign's hashtags and targets stay in.
+    """
+    personal = _tidy(personal)
+    if not personal:
+        return None
+    campaign_only = compose(variant, ctx, network)
+    if not campaign_only.fits:
+        return None
+
+    def costs_nothing(sentence: str) -> bool:
+        composed = compose(variant, ctx, network, sentence)
+        return composed.fits and composed.dropped == campaign_only.dropped
+
+    if costs_nothing(personal):
+        return None
+    graphemes = _GRAPHEME.findall(personal)
+    words = [i for i, g in enumerate(graphemes) if g.isspace()]
+    cuts = words if words else list(range(1, len(graphemes)))
+
+    def candidate(end: int) -> str:
+        kept = "".join(graphemes[:end]).rstrip(" ,;:.-–—")
+        # Nothing of the sentence left is no sentence: then the ellipsis alone would not fit.
+        return kept + ELLIPSIS if kept else ""
+
+    # Longer cuts are longer posts: the last cut that costs nothing is found by halving.
+    low, high, best = 0, len(cuts) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        text = candidate(cuts[middle])
+        if text and costs_nothing(text):
+            best, low = text, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
 # --- share addresses -------------------------------------------------------------------------
 
 _LABEL = regex.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")

@@ -170,6 +170,14 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
             "network": network,
             "problem": problem,
             "composed": composed,
+            "shortened": sharelinks.shorten_personal(
+                variant.text,
+                pages.share_context(campaign, url, variant.language),
+                network,
+                personal,
+            )
+            if problem == "too_long"
+            else None,
             "back": back,
             "instances": visit.MASTODON_INSTANCES,
             "query": request.GET,

@@ -7,6 +7,7 @@ reads the request through these, so the query parameters mean the same everywher
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
@@ -86,6 +87,43 @@ def composed_per_network(
     return posts
 
 
+@dataclass(frozen=True)
+class Shortening:
+    """The offer to cut the person's sentence so that every network's post fits."""
+
+    sentence: str
+    networks: list[str]  # the networks where it pushed out part of the text, or did not fit
+    link: str  # the page with the shortened sentence: the offer works without JavaScript
+
+
+def shortening(
+    request: HttpRequest,
+    campaign: Campaign,
+    variant: str,
+    context: sharelinks.ShareContext,
+    personal: str,
+    posts: list[NetworkPost],
+) -> Shortening | None:
+    # Where their sentence makes the post too long or pushes out part of the campaign's text.
+    over = [post for post in posts if not post.composed.fits or post.left_out]
+    cuts = {
+        post.name: sharelinks.shorten_personal(variant, context, post.code, personal)
+        for post in over
+    }
+    found = [cut for cut in cuts.values() if cut]
+    if not found:
+        return None
+    # The shortest cut fits the strictest network, and so every other one.
+    sentence = min(found, key=len)
+    kept = {k: request.GET[k] for k in ("v", "lang", "instance") if request.GET.get(k)}
+    query = urlencode({**kept, "mine": sentence})
+    return Shortening(
+        sentence,
+        [name for name, cut in cuts.items() if cut],
+        f"{campaign.get_absolute_url()}?{query}#composer-h",
+    )
+
+
 def composer_context(
     request: HttpRequest, campaign: Campaign, language: str, variant_index: int | None = None
 ) -> dict[str, object]:
@@ -112,6 +150,7 @@ def composer_context(
         "preview": sharelinks.compose(variant, context, "x", personal).text,
         "preview_base": sharelinks.compose(variant, context, "x").text,
         "length_checks": checks,
+        "shortening": shortening(request, campaign, variant, context, personal, checks),
         "buttons": pages.share_buttons(),
         "instances": MASTODON_INSTANCES,
         "instance": request.GET.get("instance", ""),

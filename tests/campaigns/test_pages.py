@@ -257,3 +257,47 @@ def test_it_names_targets_as_the_texts_language_writes_them(campaigns: list[str]
         Client().get(f"{PAGE}?v=0", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     )
     assert f'<p lang="en" dir="ltr"><strong>{targets[0]["name"]}</strong>' in arabic
+
+
+@pytest.mark.django_db
+def test_it_offers_a_shortened_sentence_that_fits_and_keeps_the_campaigns_text(
+    campaigns: list[str],
+) -> None:
+    """A sentence too long for X: the page offers it cut, a link that works without JavaScript;
+    following it, every network fits; the dead end offers it too, and posting with it sends
+    the campaign's hashtags and handles (from the file, read here) to X."""
+    import html as html_module
+    import tomllib
+
+    from tests.fakes import CAMPAIGNS
+
+    path = next(p for p in CAMPAIGNS if p.name == "recognize-to-reconcile.toml")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    handles = [f"@{t['accounts']['x']}" for t in raw["targets"]]
+    hashtags = [f"#{tag}" for tag in raw["hashtags"]]
+    # 280 characters, the most the box takes: too long for X with any campaign text after it.
+    mine = ("I have told my whole family and all of my friends about this, again and again. " * 4)[
+        :280
+    ]
+    page = html_module.unescape(
+        Client().get(PAGE, {"lang": "en", "v": "0", "mine": mine}).content.decode()
+    )
+    offer = re.search(r'<a href="([^"]+)" data-mine="([^"]+)">Use the shortened sentence', page)
+    assert offer, "no offer to shorten"
+    link, short = offer.groups()
+    assert short.endswith("…") and " ".join(mine.split()).startswith(short[:-1])
+    after = html_module.unescape(Client().get(link).content.decode())
+    assert "Use the shortened sentence" not in after
+    assert 'class="over"' not in after
+    # The dead end (a text that cannot fit) offers the same and posts with it.
+    response = Client().get(f"{PAGE}go/x", {"lang": "en", "v": "0", "mine": mine})
+    body = html_module.unescape(response.content.decode())
+    assert "with the shortened sentence" in body
+    # Cut for X alone, which may leave more of it than the page's cut for every network.
+    for_x = re.search(r'<input type="hidden" name="mine" value="([^"]+)">', body)
+    assert for_x and len(for_x.group(1)) >= len(short)
+    assert " ".join(mine.split()).startswith(for_x.group(1).removesuffix("…"))
+    status, location = go(Client(), "x", mine=for_x.group(1))
+    assert status == 302
+    text = text_of(location)
+    assert text.startswith(for_x.group(1)) and all(h in text for h in handles + hashtags)

@@ -600,3 +600,48 @@ def test_it_names_an_unknown_network() -> None:
         compose("hi", CTX, "myspace")
     with pytest.raises(ValueError, match="myspace"):
         share_url("myspace", "hi", PAGE)
+
+
+# Sentences people write, too long for X once the campaign's text follows: spaced words,
+# a script without spaces (Japanese), emoji sequences (a family, a skin tone, a flag).
+LONG_SENTENCES = [
+    "I have followed this for years and I keep telling everyone I know about it " * 4,
+    "私はこのキャンペーンを支持します。世界中の人々に知ってもらいたいです。" * 6,
+    "Together 👨‍👩‍👧‍👦 we remember ✊🏽 and we ask for recognition 🇦🇿 " * 6,
+]
+
+
+@pytest.mark.parametrize("sentence", LONG_SENTENCES)
+def test_it_offers_to_cut_only_the_persons_own_sentence(sentence: str) -> None:
+    assert not compose(VARIANT, CTX, "x", sentence).fits
+    short = sharelinks.shorten_personal(VARIANT, CTX, "x", sentence)
+    assert short is not None and short.endswith("…")
+    kept = short.removesuffix("…")
+    original = " ".join(sentence.split())
+    assert original.startswith(kept) and kept
+    if " " in original:
+        # It ends at a word: what follows in their sentence is a space.
+        assert original[len(kept)] == " "
+    # Never inside a character: the emoji sequences kept are whole.
+    for emoji in ("👨‍👩‍👧‍👦", "✊🏽", "🇦🇿"):
+        if emoji[0] in kept:
+            assert kept.count(emoji[0]) == kept.count(emoji)
+    composed = compose(VARIANT, CTX, "x", short)
+    # It fits with all that fits without their sentence: handles and hashtags stay in.
+    assert composed.fits and composed.dropped == compose(VARIANT, CTX, "x").dropped
+    # As long as it can be: one more word (or character) would not fit.
+    rest = original[len(kept) :].lstrip()
+    step = rest.split(" ")[0] if " " in original else rest[:1]
+    longer = (kept + (" " if " " in original else "") + step).rstrip(" ,;:.-–—") + "…"
+    too_long = compose(VARIANT, CTX, "x", longer)
+    assert not too_long.fits or too_long.dropped != composed.dropped
+
+
+def test_it_offers_nothing_when_it_fits_or_cannot() -> None:
+    assert sharelinks.shorten_personal(VARIANT, CTX, "x", "Short.") is None
+    assert sharelinks.shorten_personal(VARIANT, CTX, "x", "") is None
+    # The campaign's own text alone is too long: no cut of their sentence can help.
+    huge = ShareContext(hashtags=HASHTAGS, targets=(UN,), url=PAGE)
+    assert sharelinks.shorten_personal("x" * 300 + " {hashtags}", huge, "x", "Mine.") is None
+    # No limit, nothing to cut.
+    assert sharelinks.shorten_personal(VARIANT, CTX, "telegram", LONG_SENTENCES[0]) is None

@@ -121,6 +121,17 @@
       });
     }
 
+    // "Use the shortened sentence": put it in the box and recompose, without leaving the page
+    // (the link itself reloads the page with it when there is no JavaScript).
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[data-mine]") : null;
+      if (!link || !mine) return;
+      event.preventDefault();
+      mine.value = link.dataset.mine;
+      mine.dispatchEvent(new Event("input"));
+      mine.focus();
+    });
+
     var instance = document.getElementById("instance");
     if (instance && window.localStorage) {
       if (!instance.value) instance.value = localStorage.getItem(INSTANCE_KEY) || "";
