@@ -277,3 +277,48 @@ def test_it_shows_the_hero_picture_within_the_column(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=f"/tmp/hero-{width}-{language}.png")
+
+
+@pytest.mark.parametrize(
+    ("width", "language"), [(1280, "en"), (1280, "ar"), (390, "ru"), (390, "ar"), (390, "az")]
+)
+def test_it_fits_the_organisers_pages_on_the_screen(
+    visit: Visit, live_server: object, width: int, language: str
+) -> None:
+    """The admin's pages an organiser works in: no wider than the window (the campaign page
+    was 1,508 px wide at 1,280), in either direction."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from hashrally.campaigns.models import Campaign, Target
+
+    user = User.objects.create_superuser("org", password="x" * 16)
+    client = Client()
+    log_in(client, user)
+    host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
+    visit.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    target = Target.objects.filter(campaign=campaign).first()
+    assert target is not None
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in (
+        "/admin/",
+        "/admin/campaigns/campaign/",
+        f"/admin/campaigns/campaign/{campaign.pk}/change/",
+        f"/admin/campaigns/target/{target.pk}/change/",
+        "/admin/supporters/supporter/",
+    ):
+        response = page.goto(f"{live_server.url}{path}?lang={language}")  # type: ignore[attr-defined]
+        assert response is not None and response.status == 200, path
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, (path, language, scroll)

@@ -101,3 +101,12 @@ def test_it_shows_the_pdfs_cover(shots: Path) -> None:
             page.close()
     finally:
         document.close()
+
+
+def test_it_shows_the_campaigns_admin_page(visit: Visit, live_server: object, shots: Path) -> None:
+    logged_in(visit, live_server)
+    campaign = Campaign.objects.get(slug=CHILD)
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/?lang=en")  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "admin-campaign-en-1280.png"), full_page=True)
