@@ -138,3 +138,26 @@ def visit(browser: Browser, live_server: object, campaigns: list[str]) -> Iterat
     visit.context.close()
     assert visit.blocked == [], "the page tried to load something from another server"
     assert visit.violations == [], "the content security policy refused part of a page"
+
+
+def logged_in(visit: Visit, live_server: object) -> None:
+    """The tab logged in as an organiser with both factors (a superuser, "org")."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tests.fakes import log_in
+
+    user = User.objects.create_superuser("org", password="x" * 16)
+    client = Client()
+    log_in(client, user)
+    host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
+    visit.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from hashrally.core import pagecache
-from tests.browser import LOW_CONTRAST_JS, PUBLIC_PAGES, Visit
+from tests.browser import LOW_CONTRAST_JS, PUBLIC_PAGES, Visit, logged_in
 from tests.fakes import ROOT, log_in
 
 pytestmark = pytest.mark.browser
@@ -287,25 +287,9 @@ def test_it_fits_the_organisers_pages_on_the_screen(
 ) -> None:
     """The admin's pages an organiser works in: no wider than the window (the campaign page
     was 1,508 px wide at 1,280), in either direction."""
-    from django.contrib.auth.models import User
-    from django.test import Client
-
     from hashrally.campaigns.models import Campaign, Target
 
-    user = User.objects.create_superuser("org", password="x" * 16)
-    client = Client()
-    log_in(client, user)
-    host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
-    visit.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "domain": host,
-                "path": "/",
-            }
-        ]
-    )
+    logged_in(visit, live_server)
     campaign = Campaign.objects.get(slug="recognize-to-reconcile")
     target = Target.objects.filter(campaign=campaign).first()
     assert target is not None

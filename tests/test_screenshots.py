@@ -18,11 +18,11 @@ from django.utils import translation
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports.documents import pdf_report
-from tests.browser import Visit
+from tests.browser import Visit, logged_in
 from tests.fakes import ROOT
 from tests.reports.fakes import CHILD
 from tests.reports.test_render import sample_report
-from tests.reports.test_reports_browser import collected, logged_in  # noqa: F401 (fixture)
+from tests.reports.test_reports_browser import collected  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

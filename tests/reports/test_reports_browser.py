@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ResultsSettings
-from tests.browser import LOW_CONTRAST_JS, Visit
-from tests.fakes import log_in
+from tests.browser import LOW_CONTRAST_JS, Visit, logged_in
 from tests.listening.fakes import run_import
 from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
@@ -27,23 +24,6 @@ def collected(campaigns: list[str], tmp_path: Path) -> Campaign:
     campaign = Campaign.objects.get(slug=CHILD)
     refresh_extras(campaign)
     return campaign
-
-
-def logged_in(visit: Visit, live_server: object) -> None:
-    user = User.objects.create_superuser("org", password="x")
-    client = Client()
-    log_in(client, user)
-    host = live_server.url.split("//", 1)[1].split(":")[0]  # type: ignore[attr-defined]
-    visit.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "domain": host,
-                "path": "/",
-            }
-        ]
-    )
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
