@@ -301,3 +301,12 @@ def test_it_offers_a_shortened_sentence_that_fits_and_keeps_the_campaigns_text(
     assert status == 302
     text = text_of(location)
     assert text.startswith(for_x.group(1)) and all(h in text for h in handles + hashtags)
+
+
+@pytest.mark.django_db
+def test_it_reads_in_the_order_a_person_decides(campaigns: list[str]) -> None:
+    """What is asked, of whom, then the action (joining, then posting), and why at length."""
+    html = Client().get(f"{PAGE}?lang=en").content.decode()
+    order = ['class="summary"', 'id="targets-h"', 'id="join-h"', 'id="composer-h"', 'id="about-h"']
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
