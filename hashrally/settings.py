@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database that cannot answer gives a 503 with Retry-After, not a 500 (site/middleware.py).
+    "hashrally.site.middleware.DatabaseUnavailableMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout answer.
@@ -195,12 +197,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In production, static files are collected (`hashrally serve` does it) under names that carry
+# their content's hash, so they are cached for a year and a new release is never served stale.
+# Elsewhere they are served straight from the app folders: a fresh clone needs no collect step.
+STATIC_MANIFEST = env_bool("HASHRALLY_STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
-# Serve straight from the app folders, so a fresh clone needs no collectstatic step.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Only organisers have sessions; supporters are remembered by a signed cookie of their own.
@@ -215,7 +224,7 @@ SESSION_COOKIE_SECURE = env_bool("HASHRALLY_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = HTTPS
 # A proxy's health check may ask over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("HASHRALLY_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
 # includeSubDomains covers names under the campaign's own host only (a.campaign.example.org).
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HASHRALLY_HSTS_SUBDOMAINS", True)
@@ -263,7 +272,14 @@ LOGGING = {
 # otherwise each process keeps its own, which is right for one process on a laptop.
 REDIS_URL = env_str("HASHRALLY_REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "hashrally.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "hashrally.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering costs a request at most this long, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit warns that a per-process cache is not shared; with one process it is.
@@ -272,6 +288,9 @@ else:
 # Per-IP limits on joining. A benchmark may switch them off explicitly (HASHRALLY_RATELIMIT=0).
 RATELIMIT_ENABLE = env_bool("HASHRALLY_RATELIMIT", True)
 RATELIMIT_VIEW = "hashrally.site.views.rate_limited"
+# With Redis down, per-address limits pause rather than refuse everyone (docs/security.md):
+# a campaign going viral keeps its joins; the honeypot and the proof of work still stand.
+RATELIMIT_FAIL_OPEN = env_bool("HASHRALLY_RATELIMIT_FAIL_OPEN", True)
 HASHRALLY_JOIN_RATE = env_str("HASHRALLY_JOIN_RATE", "20/h")
 # Behind a reverse proxy, the client address is in a header the proxy sets.
 RATELIMIT_IP_META_KEY = env_str("HASHRALLY_CLIENT_IP_HEADER", "REMOTE_ADDR")
@@ -301,6 +320,11 @@ HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)
 # a campaign's data changed, at most this often (the other figures are counted as posts come).
 HASHRALLY_REPORT_EXTRAS_SECONDS = env_int("HASHRALLY_REPORT_EXTRAS_SECONDS", 300)
 HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
+# Through a database outage, public pages and counts.json are served from their last copy for
+# up to this long (core/pagecache.py); joins are refused with 503 and Retry-After meanwhile.
+HASHRALLY_STALE_SECONDS = env_int("HASHRALLY_STALE_SECONDS", 24 * 3600)
+HASHRALLY_DATABASE_RETRY_SECONDS = env_int("HASHRALLY_DATABASE_RETRY_SECONDS", 2)
+HASHRALLY_RETRY_AFTER_SECONDS = env_int("HASHRALLY_RETRY_AFTER_SECONDS", 30)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -51,26 +52,41 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     reloading to watch the count costs a cache read each, not a dozen queries."""
     if not request.user.is_anonymous or set(request.GET) - CACHEABLE_PARAMETERS:
         return _render_detail(request, _load(request, slug), None)
-    facts_key = f"campaign-facts:{slug}"
-    facts = pagecache.get(facts_key)
-    campaign = None
-    if facts is None:
-        campaign = _load(request, slug)
-        facts = pages.page_facts(campaign)
-        pagecache.set(facts_key, facts)
+    loaded: list[Campaign] = []
+
+    def facts_of_campaign() -> dict[str, Any]:
+        loaded.append(_load(request, slug))
+        return pages.page_facts(loaded[0])
+
+    facts, _stale = pagecache.cached(f"campaign-facts:{slug}", facts_of_campaign)
     interface = translation.get_language()
     language = pages.pick_language(
         facts["languages"], request.GET.get("lang", ""), interface, facts["default"]
     )
     count = facts["variants"].get(language) or facts["variants"].get(facts["default"], 0)
     index = pages.choose_variant(count, request.GET.get("shuffle") or request.GET.get("v"))
-    key = f"campaign-page:{request.get_host()}:{slug}:{interface}:{language}:{index}"
-    html = pagecache.get(key)
-    if html is None:
-        response = _render_detail(request, campaign or _load(request, slug), index)
-        pagecache.set(key, response.content)
-        return response
-    return HttpResponse(html)
+    prefix = f"campaign-page:{request.get_host()}:{slug}:{interface}:{language}"
+
+    def page() -> bytes:
+        campaign = loaded[0] if loaded else _load(request, slug)
+        return _render_detail(request, campaign, index).content
+
+    try:
+        html, stale = pagecache.cached(f"{prefix}:{index}", page)
+    except pagecache.DATABASE_DOWN:
+        # The database is down and this variant was never served: any variant's copy will
+        # do, unless the visitor asked for this one (a shared link).
+        asked = request.GET.get("shuffle") or request.GET.get("v")
+        copies = (pagecache.copy(f"{prefix}:{other}") for other in range(count))
+        found = None if asked else next((c for c in copies if c is not None), None)
+        if found is None:
+            raise
+        html, stale = found, True
+    response = HttpResponse(html)
+    if stale:
+        # The last good copy, while the database cannot answer: proxies must not keep it.
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None) -> HttpResponse:

@@ -12,6 +12,7 @@ admin.site.site_title = "hashrally"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's): no 404 for it.
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),

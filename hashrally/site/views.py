@@ -12,6 +12,30 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness, for a proxy or an orchestrator: 200 when the database and the cache both
+    answer, else 503 naming which does not (never a credential: only the error's kind)."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    problems = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        problems.append(f"database: {type(exc).__name__}")
+    try:
+        cache.set("readyz", "1", 10)
+        if cache.get("readyz") != "1":
+            problems.append("cache: did not keep a value")
+    except Exception as exc:
+        problems.append(f"cache: {type(exc).__name__}")
+    body = "\n".join(problems) if problems else "ready"
+    response = HttpResponse(body + "\n", content_type="text/plain", status=503 if problems else 200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponsePermanentRedirect(static("hashrally/favicon.svg"))
     response["Cache-Control"] = "public, max-age=86400"

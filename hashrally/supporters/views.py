@@ -42,14 +42,12 @@ def _cookie_name(campaign: Campaign) -> str:
 def _live(slug: str) -> Campaign:
     # Kept for a few seconds like the pages: during a spike every join would otherwise read the
     # same row first. Texts are loaded only when a page is rendered.
-    key = f"live-campaign:{slug}"
-    campaign = pagecache.get(key)
+    campaign = pagecache.get(f"live-campaign:{slug}")
     if campaign is None:
+        # Read fresh, not from a stale copy: a join must reach the database anyway.
         campaign = Campaign.objects.filter(slug=slug, status=Campaign.Status.LIVE).first()
-        pagecache.set(key, campaign or False)
-    if campaign is False:
-        campaign = None
-    if campaign is None:
+        pagecache.set(f"live-campaign:{slug}", campaign or False)
+    if not campaign:
         raise Http404(_("This campaign does not exist or no longer takes supporters."))
     return campaign
 
@@ -231,15 +229,18 @@ def _cached_by_campaign(
     key: str, slug: str, build: Callable[[Campaign], str], content_type: str
 ) -> HttpResponse:
     """A public per-campaign document, built from the counts row and cached like the pages."""
-    body = pagecache.get(key)
-    if body is None:
+
+    def document() -> str:
         campaign = pages.public_campaigns().select_related("counts").filter(slug=slug).first()
         if campaign is None:
             raise Http404("No such campaign")
-        body = build(campaign)
-        pagecache.set(key, body)
+        return build(campaign)
+
+    body, stale = pagecache.cached(key, document)
     response = HttpResponse(body, content_type=content_type)
-    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    response["Cache-Control"] = (
+        "no-store" if stale else f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    )
     return response
 
 
@@ -274,15 +275,14 @@ def card_png(request: HttpRequest, slug: str) -> HttpResponse:
             language,
         )
 
-    key = f"card.png:{slug}:{language}"
-    body = pagecache.get(key)
-    if body is None:
+    def picture() -> bytes:
         campaign = pages.public_campaigns().select_related("counts").filter(slug=slug)
         found = campaign.prefetch_related("texts").first()
         if found is None:
             raise Http404("No such campaign")
-        body = build(found)
-        pagecache.set(key, body)
+        return build(found)
+
+    body, _stale = pagecache.cached(f"card.png:{slug}:{language}", picture)
     response = HttpResponse(body, content_type="image/png")
     response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
     return response
