@@ -91,6 +91,7 @@ def build_message(job: MailJob) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         # The address the job was queued for (jobs queued before jobs kept one: the row's).
         to=[crypto.decrypt(job.address_encrypted or supporter.email_encrypted)],
+        headers={"Message-ID": job.message_id},
     )
 
 
@@ -108,6 +109,17 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
             job.status = MailJob.Status.CANCELLED
             job.last_error = "cancelled: the supporter no longer has the address it was for"
         else:
+            # Only pending jobs are claimed: each earlier handover ended in a failed attempt.
+            if job.handed_over > job.attempts:
+                # A handover with no outcome: the worker died after the server may have
+                # accepted it. This send can be a second copy (same Message-ID).
+                job.possibly_repeated = True
+                log.warning("mail %s may be delivered twice (a worker died mid-send)", job.id)
+            # Counted and committed before the handover, so a crash after it is detectable.
+            job.handed_over += 1
+            MailJob.objects.filter(pk=job.pk).update(
+                handed_over=job.handed_over, possibly_repeated=job.possibly_repeated
+            )
             try:
                 build_message(job).send()
             except (smtplib.SMTPException, OSError, ValueError) as exc:
@@ -131,6 +143,8 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
                 "next_attempt_at",
                 "claimed_until",
                 "sent_at",
+                "handed_over",
+                "possibly_repeated",
             ]
         )
     return sent, failed

@@ -194,9 +194,23 @@ class MailJob(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Times the message was handed to the mail server, counted (and committed) before each
+    # handover: more handovers than recorded outcomes means a worker died between the server's
+    # acceptance and the database's update, so the next send may deliver a second copy. Mail
+    # is at-least-once; such jobs are marked, and every copy carries the job's Message-ID.
+    handed_over = models.PositiveSmallIntegerField(default=0)
+    possibly_repeated = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
+
+    @property
+    def message_id(self) -> str:
+        """The same on every attempt, so receiving servers (and tests) can tell a repeat."""
+        from django.conf import settings
+
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "hashrally"
+        return f"<hashrally-mail-{self.pk}@{domain}>"
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.supporter_id} ({self.status})"
