@@ -204,6 +204,9 @@ class MailJob(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.supporter_id} ({self.status})"
+
     @property
     def message_id(self) -> str:
         """The same on every attempt, so receiving servers (and tests) can tell a repeat."""
@@ -211,9 +214,6 @@ class MailJob(models.Model):
 
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "hashrally"
         return f"<hashrally-mail-{self.pk}@{domain}>"
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.supporter_id} ({self.status})"
 
 
 class Verification(models.Model):
