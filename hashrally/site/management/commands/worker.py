@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+import os
 import signal
+import socket
 import threading
 import time
 from types import FrameType
@@ -9,9 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
+from django.db.models import F
+from django.utils import timezone
 
 from hashrally.listening.collecting import collect_due
 from hashrally.reports.refresh import changed, refresh_reports, refresh_supporters
+from hashrally.site.models import WorkerBeat
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
@@ -67,7 +73,16 @@ class Command(BaseCommand):
             # A collection stops after the page it is storing; what it stored stays.
             collector.join(timeout=60)
 
+    def _beat(self) -> None:
+        now = timezone.now()
+        name = f"{socket.gethostname()}:{os.getpid()}"
+        if not WorkerBeat.objects.filter(name=name).update(last_seen=now, rounds=F("rounds") + 1):
+            WorkerBeat.objects.create(name=name, started_at=now, last_seen=now, rounds=1)
+            # A new worker: forget those gone for a week (restarts leave one row each).
+            WorkerBeat.objects.filter(last_seen__lt=now - dt.timedelta(days=7)).delete()
+
     def _round(self, *, full: bool) -> None:
+        self._beat()
         sent, failed = send_due_mail()
         refreshed = refresh_counts(full=full)
         if refreshed:
