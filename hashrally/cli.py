@@ -18,7 +18,19 @@ def main(argv: list[str] | None = None) -> None:
         # A configuration problem is one line naming the variable and the fix, not a traceback.
         sys.stderr.write(f"hashrally: {problem}\n")
         raise SystemExit(1) from None
-    execute_from_command_line(["hashrally", *(sys.argv[1:] if argv is None else argv)])
+    from django.db import OperationalError
+
+    from hashrally.core.dberrors import explain
+
+    try:
+        execute_from_command_line(["hashrally", *(sys.argv[1:] if argv is None else argv)])
+    except OperationalError as problem:
+        # A read-only or full disk under SQLite: the path and the cause, not a traceback.
+        message = explain(problem)
+        if message is None:
+            raise
+        sys.stderr.write(f"hashrally: {message}\n")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

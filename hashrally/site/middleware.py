@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from hashrally.core.dberrors import explain
 from hashrally.core.pagecache import DATABASE_DOWN
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_DOWN):
             return None
-        logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
+        logger.error(
+            "database unavailable for %s %s: %s",
+            request.method,
+            request.path,
+            explain(exception) or exception,
+        )
         seconds = settings.HASHRALLY_RETRY_AFTER_SECONDS
         again: list[tuple[str, str]] = []
         if request.method == "POST" and not request.path.startswith("/admin/"):
