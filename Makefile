@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard hashrally/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test check bench install messages browser pdf clean
+.PHONY: demo test check bench install messages browser pdf proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,7 +81,11 @@ demo: install var/secret_key var/data_key
 
 # The suite runs on SQLite, then again on PostgreSQL when HASHRALLY_TEST_POSTGRES_URL is set
 # (.ci/run sets it); without it the PostgreSQL run reports its tests as skipped.
-test: $(VENV)/.installed-test messages browser pdf
+# The reverse-proxy test runs deploy/nginx/hashrally.conf in Debian's nginx.
+proxy:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || scripts/apt-install nginx
+
+test: $(VENV)/.installed-test messages browser pdf proxy
 	$(BIN)/pytest $(PYTEST_ARGS)
 	HASHRALLY_TEST_DB=postgres DATABASE_URL="$${HASHRALLY_TEST_POSTGRES_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -83,9 +84,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise
         html, stale = found, True
     response = HttpResponse(html)
-    if stale:
-        # The last good copy, while the database cannot answer: proxies must not keep it.
-        response["Cache-Control"] = "no-store"
+    # The same page every anonymous visitor gets: a proxy may keep it as long as we do. The
+    # last good copy, while the database cannot answer, it must not keep.
+    response["Cache-Control"] = (
+        "no-store" if stale else f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    )
     return response
 
 
