@@ -154,7 +154,8 @@ def test_it_serves_hashrally_through_nginx_with_tls(campaigns: list[str], tmp_pa
             [NGINX, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
             stderr=(tmp_path / "nginx.out").open("w"),
         )
-        stack.callback(lambda: (nginx.send_signal(signal.SIGQUIT), nginx.wait(timeout=20)))
+        stack.callback(nginx.wait, timeout=20)
+        stack.callback(nginx.send_signal, signal.SIGQUIT)
         trusted = ssl.create_default_context(cafile=str(cert))
         client = httpx.Client(base_url=origin, verify=trusted, timeout=10)
         deadline = time.monotonic() + 20
