@@ -95,7 +95,8 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 	$(BIN)/mypy hashrally tests
 	$(BIN)/lint-imports
 
-# Loads gunicorn on PostgreSQL (a million supporters) with wrk, times `hashrally import`
+# Loads gunicorn on PostgreSQL (a million supporters) with wrk, then a spike of 100 joins/s for
+# 60 s while the page is read (one app server, then two), times `hashrally import`
 # against twarc-csv on the same file, then the dashboard and `report` on a million posts;
 # see docs/benchmarks.md.
 # PostgreSQL and Redis must be running on 127.0.0.1. `make bench BENCH_ARGS=--fresh` rebuilds
@@ -103,6 +104,7 @@ check: $(VENV)/.installed-dev $(VENV)/.installed-test
 bench: $(VENV)/.installed-test messages pdf
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/spike.py
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/reports.py
 

@@ -1,0 +1,247 @@
+"""`make bench`, the spike: a campaign going viral on PostgreSQL with a million supporters.
+
+For BENCH_SPIKE_SECONDS (60), joins arrive at a fixed BENCH_SPIKE_RATE (100 per second, sent on
+schedule whatever the answers, so a slow server cannot slow the arrivals) while wrk reads the
+campaign page and counts.json as fast as the machine allows. Printed: joins' p50/p99 (from the
+moment each was due), 5xx, rows added against joins acknowledged, and the reads' throughput
+during the spike as a ratio to /healthz measured alone in the same run (goal >= 0.8).
+
+Then the same with two app servers and two workers against the one PostgreSQL, joins and
+reads spread over both servers.
+
+Reuses bench/run.py's database (`make bench` prepares it) and servers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import run  # bench/run.py, beside this file
+
+RATE = run.env_int("BENCH_SPIKE_RATE", 100)
+SECONDS = run.env_int("BENCH_SPIKE_SECONDS", 60)
+JOIN_P99_GOAL_MS = 500.0
+READ_GOAL = 0.8
+
+
+@dataclass
+class Joins:
+    latencies_ms: list[float] = field(default_factory=list)
+    acknowledged: int = 0
+    server_errors: int = 0
+    other: int = 0
+    failed: int = 0
+    late_ms: float = 0.0  # how far behind schedule the sender ever fell
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def send_joins(ports: Sequence[int], cookie: str, token: str, joins: Joins) -> None:
+    """RATE joins a second for SECONDS, each sent when due, by a pool of threads."""
+    path = f"/c/{run.SLUG}/join"
+    due = [time.monotonic() + 0.5 + i / RATE for i in range(RATE * SECONDS)]
+    cursor = iter(range(len(due)))
+    cursor_lock = threading.Lock()
+    body_of = [
+        f"csrfmiddlewaretoken={token}&country={code}&consent=on" for code in run.COUNTRIES[:12]
+    ]
+    headers = {
+        "Cookie": f"csrftoken={cookie}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    def sender(number: int) -> None:
+        connections: dict[int, http.client.HTTPConnection] = {}
+        while True:
+            with cursor_lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            wait = due[index] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            else:
+                with joins.lock:
+                    joins.late_ms = max(joins.late_ms, -wait * 1000)
+            port = ports[index % len(ports)]
+            try:
+                conn = connections.get(port)
+                if conn is None:
+                    conn = connections[port] = http.client.HTTPConnection(
+                        "127.0.0.1", port, timeout=30
+                    )
+                conn.request("POST", path, body_of[index % len(body_of)], headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connections.pop(port, None)
+                with joins.lock:
+                    joins.failed += 1
+                continue
+            # Latency from when the join was due: a server that falls behind shows it.
+            latency = (time.monotonic() - due[index]) * 1000
+            with joins.lock:
+                joins.latencies_ms.append(latency)
+                if status == 303:
+                    joins.acknowledged += 1
+                elif status >= 500:
+                    joins.server_errors += 1
+                else:
+                    joins.other += 1
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def wrk_reads(port: int, path: str, seconds: int, connections: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            "wrk",
+            "--threads=1",
+            f"--connections={connections}",
+            f"--duration={seconds}s",
+            "--timeout=30s",
+            f"--script={run.BENCH_DIR / 'wrk_stats.lua'}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wrk_result(process: subprocess.Popen[str]) -> tuple[float, int]:
+    out, err = process.communicate(timeout=SECONDS + 120)
+    line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if process.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed:\n{out}\n{err}")
+
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    return data["requests"] / (data["duration_us"] / 1e6), data["status"]["5xx"]
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure(label: str, ports: list[int], campaign: int, lines: list[str]) -> list[str]:
+    """/healthz alone, then the spike; the report's lines and the goals' verdicts."""
+    reads_per_server = 8
+    say = run.say
+    say(f"{label}: /healthz alone for 10s")
+    healthz = [wrk_reads(p, "/healthz", 10, 2 * reads_per_server) for p in ports]
+    healthz_rps = sum(wrk_result(p)[0] for p in healthz)
+    cookie, token = run.csrf_pair(ports[0], f"/c/{run.SLUG}/join")
+    with psycopg.connect(run.DATABASE_URL, autocommit=True) as conn:
+        before = run.wait_for_quiet_rows(conn, campaign)
+        say(f"{label}: {RATE} joins/s for {SECONDS}s, reading the page and counts.json meanwhile")
+        readers = []
+        for port in ports:
+            readers.append(
+                wrk_reads(port, f"/c/{run.SLUG}/?lang=en&v=0", SECONDS, reads_per_server)
+            )
+            readers.append(wrk_reads(port, f"/c/{run.SLUG}/counts.json", SECONDS, reads_per_server))
+        joins = Joins()
+        send_joins(ports, cookie, token, joins)
+        read_results = [wrk_result(r) for r in readers]
+        after = run.wait_for_quiet_rows(conn, campaign)
+    reads_rps = sum(r[0] for r in read_results)
+    read_5xx = sum(r[1] for r in read_results)
+    p50, p99 = percentile(joins.latencies_ms, 0.5), percentile(joins.latencies_ms, 0.99)
+    ratio = reads_rps / healthz_rps if healthz_rps else 0.0
+    added = after - before
+    lines += [
+        f"{label}",
+        f"  /healthz alone: {healthz_rps:,.0f} req/s",
+        f"  joins: {len(joins.latencies_ms):,} answered of {RATE * SECONDS:,} sent at {RATE}/s; "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (from when due; sender at most "
+        f"{joins.late_ms:.0f} ms late); {joins.acknowledged:,} acknowledged, "
+        f"{joins.server_errors} 5xx, {joins.other} other, {joins.failed} failed connections",
+        f"  rows added: {added:,}",
+        f"  reads during the spike: {reads_rps:,.0f} req/s (page + counts.json), {read_5xx} 5xx,"
+        f" {ratio:.2f}x /healthz alone",
+    ]
+    goals = [
+        (f"joins p99 < {JOIN_P99_GOAL_MS:.0f} ms", p99 < JOIN_P99_GOAL_MS, f"{p99:.1f} ms"),
+        ("zero 5xx", joins.server_errors + read_5xx == 0, str(joins.server_errors + read_5xx)),
+        ("rows == acknowledged joins", added == joins.acknowledged, f"{added:,} rows"),
+        (f"reads >= {READ_GOAL}x /healthz", ratio >= READ_GOAL, f"{ratio:.2f}x"),
+    ]
+    for name, passed, figure in goals:
+        lines.append(f"  {'PASS' if passed else 'FAIL'}  {name:<32} ({figure})")
+    return lines
+
+
+def main() -> int:
+    settings = run.read_settings([])
+    env = run.base_env()
+    campaign = run.prepare_database(settings, env)
+    lines = [
+        f"hashrally spike {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
+        *run.machine_lines(settings, 0)[1:3],
+        f"spike:     {RATE} joins/s for {SECONDS}s; page and counts.json read by wrk "
+        "(8 connections each per server) meanwhile",
+        "",
+    ]
+    logs = Path(tempfile.mkdtemp(prefix="hashrally-spike-"))
+    run.say(f"server logs in {logs}")
+    one = run.Servers(port=run.free_port(), logs=logs / "a")
+    (logs / "a").mkdir()
+    try:
+        one.start(settings, env)
+        one.wait_healthy()
+        measure("one app server (gunicorn 4 workers), one worker", [one.port], campaign, lines)
+    finally:
+        one.stop()
+    # Two app servers, two workers: half the processes each, the same machine and database.
+    half = run.Settings(**{**settings.__dict__, "workers": max(1, settings.workers // 2)})
+    servers = []
+    try:
+        for name in ("b", "c"):
+            (logs / name).mkdir()
+            server = run.Servers(port=run.free_port(), logs=logs / name)
+            server.start(half, env)
+            servers.append(server)
+        for server in servers:
+            server.wait_healthy()
+        lines.append("")
+        measure(
+            f"two app servers (gunicorn {half.workers} workers each), two workers, one PostgreSQL",
+            [s.port for s in servers],
+            campaign,
+            lines,
+        )
+    finally:
+        for server in servers:
+            server.stop()
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        run.say("interrupted")
+        sys.exit(130)
