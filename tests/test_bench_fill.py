@@ -19,7 +19,7 @@ def test_the_benchmarks_fill_matches_the_schema(campaigns: list[str]) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the fill is PostgreSQL SQL (gen_random_uuid, generate_series)")
     sys.path.insert(0, str(ROOT / "bench"))
-    import run
+    import run  # type: ignore[import-not-found]
 
     campaign = Campaign.objects.get(slug=run.SLUG)
     with connection.cursor() as cursor:
