@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -144,8 +145,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure(label: str, ports: list[int], campaign: int, lines: list[str]) -> list[str]:
+def cpu_during(servers: list[run.Servers], work: Any) -> str:
+    """Run `work`; return where the cores went meanwhile (every server's processes summed)."""
+    before = [run.sample_cpu(s) for s in servers]
+    started = time.monotonic()
+    work()
+    wall = time.monotonic() - started
+    after = [run.sample_cpu(s) for s in servers]
+    uses = [run.CpuUse.between(b, a, wall) for b, a in zip(before, after, strict=True)]
+    cores = dict(uses[0].cores)
+    for use in uses[1:]:
+        for group in ("gunicorn", "worker"):
+            cores[group] += use.cores[group]
+        cores["other"] = max(0.0, cores["other"] - use.cores["gunicorn"] - use.cores["worker"])
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
+    return f"{parts}; machine busy {uses[0].machine_busy_pct:.0f}%"
+
+
+def measure(label: str, servers: list[run.Servers], campaign: int, lines: list[str]) -> list[str]:
     """/healthz alone, then the spike; the report's lines and the goals' verdicts."""
+    ports = [s.port for s in servers]
     reads_per_server = 8
     say = run.say
     say(f"{label}: /healthz alone for 10s")
@@ -162,7 +181,7 @@ def measure(label: str, ports: list[int], campaign: int, lines: list[str]) -> li
             )
             readers.append(wrk_reads(port, f"/c/{run.SLUG}/counts.json", SECONDS, reads_per_server))
         joins = Joins()
-        send_joins(ports, cookie, token, joins)
+        cpu = cpu_during(servers, lambda: send_joins(ports, cookie, token, joins))
         read_results = [wrk_result(r) for r in readers]
         after = run.wait_for_quiet_rows(conn, campaign)
     reads_rps = sum(r[0] for r in read_results)
@@ -180,6 +199,7 @@ def measure(label: str, ports: list[int], campaign: int, lines: list[str]) -> li
         f"  rows added: {added:,}",
         f"  reads during the spike: {reads_rps:,.0f} req/s (page + counts.json), {read_5xx} 5xx,"
         f" {ratio:.2f}x /healthz alone",
+        f"  cores during the spike: {cpu}",
     ]
     goals = [
         (f"joins p99 < {JOIN_P99_GOAL_MS:.0f} ms", p99 < JOIN_P99_GOAL_MS, f"{p99:.1f} ms"),
@@ -210,7 +230,7 @@ def main() -> int:
     try:
         one.start(settings, env)
         one.wait_healthy()
-        measure("one app server (gunicorn 4 workers), one worker", [one.port], campaign, lines)
+        measure("one app server (gunicorn 4 workers), one worker", [one], campaign, lines)
     finally:
         one.stop()
     # Two app servers, two workers: half the processes each, the same machine and database.
@@ -227,7 +247,7 @@ def main() -> int:
         lines.append("")
         measure(
             f"two app servers (gunicorn {half.workers} workers each), two workers, one PostgreSQL",
-            [s.port for s in servers],
+            servers,
             campaign,
             lines,
         )

@@ -84,3 +84,10 @@ class TolerantRedisCache(ReusingRedisCache):
         except REDIS_DOWN:
             self._down("delete", key)
             return False
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        try:
+            return bool(super().touch(key, timeout, version))
+        except REDIS_DOWN:
+            self._down("touch", key)
+            return False

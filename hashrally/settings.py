@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hashrally.core import worldmap
-from hashrally.env import env_bool, env_int, env_list, env_str
+from hashrally.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -312,10 +312,17 @@ DEFAULT_FROM_EMAIL = env_str("HASHRALLY_FROM_EMAIL", "hashrally <noreply@localho
 # The worker: how often it folds new supporters into the public counts (pages may show counts
 # this much plus the page cache's lifetime behind), and how long personal traces are kept.
 HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
+# The most of the worker's time one campaign's recount may take (supporters/counts.py): a
+# recount of a million supporters takes about a second, so it runs every 20 s, not every 3 s.
+HASHRALLY_RECOUNT_SHARE = env_float("HASHRALLY_RECOUNT_SHARE", 0.05)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
 # The worker also collects live campaigns' posts on each one's schedule ([listening]
 # every_minutes); off, collection happens only through `hashrally collect`.
 HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)
+# A worker holds a collection by a lease in the shared cache, renewed after every page: longer
+# than the longest wait between two pages (X's rate-limit window is 15 minutes). A worker that
+# dies mid-run holds it this long at most.
+HASHRALLY_COLLECT_LEASE_SECONDS = env_int("HASHRALLY_COLLECT_LEASE_SECONDS", 20 * 60)
 # Authenticity, top posts and the supporters' section are rebuilt from rows by the worker when
 # a campaign's data changed, at most this often (the other figures are counted as posts come).
 HASHRALLY_REPORT_EXTRAS_SECONDS = env_int("HASHRALLY_REPORT_EXTRAS_SECONDS", 300)

@@ -7,6 +7,8 @@ os.environ.setdefault("HASHRALLY_DATA_KEYS", "dGVzdHMtb25seS1rZXktMDEyMzQ1Njc4OW
 # Workers started by tests never reach out to the networks' real servers; the schedule's own
 # tests turn it on against local fake servers.
 os.environ.setdefault("HASHRALLY_COLLECT_ON_SCHEDULE", "0")
+# Tests recount whenever they ask; the cool-down after a long recount has its own test.
+os.environ.setdefault("HASHRALLY_RECOUNT_SHARE", "1")
 
 from hashrally.settings import *  # noqa: F403
 

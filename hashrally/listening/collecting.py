@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 import httpx
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -146,8 +147,15 @@ def collect_due(
             if window is None:
                 continue
             lock = f"hashrally:collect:{campaign.pk}:{network}"
-            if not cache.add(lock, "1", timeout=6 * 3600):
+            if not cache.add(lock, "1", timeout=settings.HASHRALLY_COLLECT_LEASE_SECONDS):
                 continue
+
+            def renew_and_ask(lock: str = lock) -> bool:
+                # A lease, renewed after every page: a worker killed mid-run (kill -9, a lost
+                # machine) holds the collection for one lease at most, not for hours.
+                cache.touch(lock, settings.HASHRALLY_COLLECT_LEASE_SECONDS)
+                return should_stop()
+
             try:
                 run = collect(
                     campaign,
@@ -156,7 +164,7 @@ def collect_due(
                     since=window[0],
                     until=window[1],
                     fetcher=fetcher,
-                    should_stop=should_stop,
+                    should_stop=renew_and_ask,
                 )
             except MissingCredentials as exc:
                 # Not an error of the schedule: this network is not set up. Said once.

@@ -9,8 +9,10 @@ whenever rows changed since the last count; a full recount of every campaign run
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
@@ -91,13 +93,28 @@ def recount(campaign_id: int) -> CampaignCounts:
     return counts
 
 
+# When each campaign may be recounted again (this process's clock). A recount reads every
+# supporter row of a campaign and its initiatives; a viral campaign's takes seconds, and
+# recounting it after every round would keep a core busy for as long as joins keep coming,
+# starving the pages. So a campaign waits RECOUNT_SHARE's inverse times its last recount's
+# length before the next: counting takes at most that share of the time, and the page's
+# "Counted at" says how old its figures are.
+_cooling_until: dict[int, float] = {}
+
+
 def refresh_counts(*, full: bool = False) -> list[int]:
     """Recount every campaign whose rows changed (or all, when `full`); return their ids."""
     existing = {c.campaign_id: c for c in CampaignCounts.objects.all()}
     done = []
+    share = settings.HASHRALLY_RECOUNT_SHARE
     for campaign_id in Campaign.objects.values_list("id", flat=True):
+        if not full and time.monotonic() < _cooling_until.get(campaign_id, 0.0):
+            continue
         if full or is_stale(campaign_id, existing.get(campaign_id)):
+            started = time.monotonic()
             recount(campaign_id)
+            took = time.monotonic() - started
+            _cooling_until[campaign_id] = time.monotonic() + took * (1 / share - 1)
             done.append(campaign_id)
     return done
 

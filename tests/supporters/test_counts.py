@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -154,3 +155,28 @@ def test_it_counts_what_the_join_form_stored(client: Client, campaign: Campaign)
         join(Client(), country=country)
     counts.refresh_counts()
     assert CampaignCounts.objects.get(campaign=campaign).by_country == {"AZ": [2, 0], "TR": [1, 0]}
+
+
+def test_a_long_recount_makes_the_campaign_wait_before_the_next(
+    campaign: Campaign, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recount that takes a second, with a 5% share, is not repeated for 19 seconds, however
+    many joins come meanwhile; `full` recounts anyway."""
+    settings.HASHRALLY_RECOUNT_SHARE = 0.05
+    clock = [1000.0]
+    monkeypatch.setattr(counts.time, "monotonic", lambda: clock[0])
+    slow = counts.recount
+
+    def one_second(campaign_id: int) -> Any:
+        clock[0] += 1.0
+        return slow(campaign_id)
+
+    monkeypatch.setattr(counts, "recount", one_second)
+    counts._cooling_until.clear()
+    assert campaign.id in counts.refresh_counts()
+    add(campaign, "DE")
+    clock[0] += 10.0
+    assert campaign.id not in counts.refresh_counts()
+    clock[0] += 12.0
+    assert campaign.id in counts.refresh_counts()
+    assert campaign.id in counts.refresh_counts(full=True)
