@@ -4,6 +4,7 @@ campaigns whose posts or supporters changed, at most every HASHRALLY_REPORT_EXTR
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,16 +27,34 @@ def changed(campaign_ids: list[int]) -> None:
         )
 
 
+# Campaigns whose supporters' section is due, and when each may be recounted again (this
+# process's clock). An umbrella's section de-duplicates every supporter of its initiatives; a
+# viral one's takes seconds, and redoing it after every round kept a core busy for as long as
+# joins came (the spike in bench/spike.py), starving the pages. Like the public counts
+# (supporters/counts.py), a campaign waits until counting takes at most
+# HASHRALLY_RECOUNT_SHARE of the time; what is due meanwhile is kept and done then.
+_due: set[int] = set()
+_cooling_until: dict[int, float] = {}
+
+
 def refresh_supporters(campaign_ids: list[int]) -> None:
     """Recount the supporters' section of campaigns whose supporters changed, and of the
-    umbrellas above them, at once: the dashboard then follows joins and confirmations as fast
-    as the public counter, not at the extras' pace."""
-    now = timezone.now()
-    for campaign in Campaign.objects.filter(pk__in=Campaign.ancestor_ids(campaign_ids)):
+    umbrellas above them: the dashboard then follows joins and confirmations as fast as the
+    public counter, not at the extras' pace. Called every round, so sections put off by their
+    cool-down are done as soon as it ends."""
+    if campaign_ids:
+        _due.update(Campaign.ancestor_ids(campaign_ids))
+    share = settings.HASHRALLY_RECOUNT_SHARE
+    ready = [pk for pk in _due if time.monotonic() >= _cooling_until.get(pk, 0.0)]
+    _due.difference_update(ready)  # done below, or deleted meanwhile
+    for campaign in Campaign.objects.filter(pk__in=ready):
+        started = time.monotonic()
         ReportExtras.objects.update_or_create(
             campaign=campaign,
-            defaults={"supporters": supporters_section(campaign), "supporters_at": now},
+            defaults={"supporters": supporters_section(campaign), "supporters_at": timezone.now()},
         )
+        took = time.monotonic() - started
+        _cooling_until[campaign.pk] = time.monotonic() + took * (1 / share - 1)
 
 
 def refresh_reports(

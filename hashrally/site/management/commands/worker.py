@@ -87,7 +87,8 @@ class Command(BaseCommand):
         refreshed = refresh_counts(full=full)
         if refreshed:
             changed(refreshed)
-            refresh_supporters(refreshed)
+        # Every round: sections put off by a cool-down are done when it ends.
+        refresh_supporters(refreshed)
         reported = refresh_reports(before_rebuild=do_verify_supporters)
         purged = purge_ip_hashes() if full else 0
         if sent or failed or refreshed or purged or reported:
