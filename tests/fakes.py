@@ -27,6 +27,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def hashrally_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a `hashrally` subprocess: this one's, the tests' settings, on the
+    test database unless `env` names another, plus `env`."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": subprocess_database_url(),
+        **env,
+    }
+
+
+def run_hashrally(
+    env: dict[str, str], *args: str, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`hashrally ARGS` as an operator runs it, in a subprocess; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "hashrally", *args],
+        cwd=ROOT,
+        env=hashrally_env(env),
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`hashrally worker` in a subprocess (its output in `log`), for tests that kill it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hashrally", "worker"],
+        cwd=ROOT,
+        env=hashrally_env(env),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def subprocess_database_url() -> str:
     """The test database as a DATABASE_URL, for commands run in a subprocess."""
     from django.db import connection

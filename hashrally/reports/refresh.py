@@ -4,14 +4,15 @@ campaigns whose posts or supporters changed, at most every HASHRALLY_REPORT_EXTR
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core.cooldown import CoolDown
 from hashrally.reports import fold
 from hashrally.reports.extras import refresh_extras
 from hashrally.reports.models import ReportExtras
@@ -27,14 +28,12 @@ def changed(campaign_ids: list[int]) -> None:
         )
 
 
-# Campaigns whose supporters' section is due, and when each may be recounted again (this
-# process's clock). An umbrella's section de-duplicates every supporter of its initiatives; a
-# viral one's takes seconds, and redoing it after every round kept a core busy for as long as
-# joins came (the spike in bench/spike.py), starving the pages. Like the public counts
-# (supporters/counts.py), a campaign waits until counting takes at most
-# HASHRALLY_RECOUNT_SHARE of the time; what is due meanwhile is kept and done then.
+# Campaigns whose supporters' section is due. An umbrella's section de-duplicates every
+# supporter of its initiatives, seconds for a viral one: like the public counts, each
+# campaign's sections take at most HASHRALLY_RECOUNT_SHARE of the time (core/cooldown.py), and
+# what is due meanwhile is kept and done when its wait ends.
 _due: set[int] = set()
-_cooling_until: dict[int, float] = {}
+cooling = CoolDown(lambda: settings.HASHRALLY_RECOUNT_SHARE)
 
 
 def refresh_supporters(campaign_ids: list[int]) -> None:
@@ -44,17 +43,17 @@ def refresh_supporters(campaign_ids: list[int]) -> None:
     cool-down are done as soon as it ends."""
     if campaign_ids:
         _due.update(Campaign.ancestor_ids(campaign_ids))
-    share = settings.HASHRALLY_RECOUNT_SHARE
-    ready = [pk for pk in _due if time.monotonic() >= _cooling_until.get(pk, 0.0)]
+    ready = [pk for pk in _due if cooling.ready(pk)]
     _due.difference_update(ready)  # done below, or deleted meanwhile
     for campaign in Campaign.objects.filter(pk__in=ready):
-        started = time.monotonic()
-        ReportExtras.objects.update_or_create(
-            campaign=campaign,
-            defaults={"supporters": supporters_section(campaign), "supporters_at": timezone.now()},
-        )
-        took = time.monotonic() - started
-        _cooling_until[campaign.pk] = time.monotonic() + took * (1 / share - 1)
+        cooling.run(campaign.pk, partial(_store_section, campaign))
+
+
+def _store_section(campaign: Campaign) -> None:
+    ReportExtras.objects.update_or_create(
+        campaign=campaign,
+        defaults={"supporters": supporters_section(campaign), "supporters_at": timezone.now()},
+    )
 
 
 def refresh_reports(

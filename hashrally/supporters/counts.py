@@ -9,14 +9,15 @@ whenever rows changed since the last count; a full recount of every campaign run
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core.cooldown import CoolDown
 from hashrally.supporters.models import CampaignCounts, ShareClick, Supporter
 
 GOAL_STEPS = (100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
@@ -93,28 +94,22 @@ def recount(campaign_id: int) -> CampaignCounts:
     return counts
 
 
-# When each campaign may be recounted again (this process's clock). A recount reads every
-# supporter row of a campaign and its initiatives; a viral campaign's takes seconds, and
-# recounting it after every round would keep a core busy for as long as joins keep coming,
-# starving the pages. So a campaign waits RECOUNT_SHARE's inverse times its last recount's
-# length before the next: counting takes at most that share of the time, and the page's
-# "Counted at" says how old its figures are.
-_cooling_until: dict[int, float] = {}
+# A recount reads every supporter row of a campaign and its initiatives; a viral campaign's
+# takes seconds, and recounting it after every round kept a core busy for as long as joins
+# came, starving the pages (bench/spike.py). Each campaign's recounts take at most
+# HASHRALLY_RECOUNT_SHARE of the time; the page's "Counted at" says how old its figures are.
+cooling = CoolDown(lambda: settings.HASHRALLY_RECOUNT_SHARE)
 
 
 def refresh_counts(*, full: bool = False) -> list[int]:
     """Recount every campaign whose rows changed (or all, when `full`); return their ids."""
     existing = {c.campaign_id: c for c in CampaignCounts.objects.all()}
     done = []
-    share = settings.HASHRALLY_RECOUNT_SHARE
     for campaign_id in Campaign.objects.values_list("id", flat=True):
-        if not full and time.monotonic() < _cooling_until.get(campaign_id, 0.0):
+        if not full and not cooling.ready(campaign_id):
             continue
         if full or is_stale(campaign_id, existing.get(campaign_id)):
-            started = time.monotonic()
-            recount(campaign_id)
-            took = time.monotonic() - started
-            _cooling_until[campaign_id] = time.monotonic() + took * (1 / share - 1)
+            cooling.run(campaign_id, partial(recount, campaign_id))
             done.append(campaign_id)
     return done
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import pytest
 
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import CollectionRun, Post
-from tests.fakes import ROOT, subprocess_database_url
+from tests.fakes import start_worker
 from tests.listening.test_x import ALL_IDS, PAGE, SLUG, TOKEN, FakeClock, FakeX
 
 REDIS_URL = os.environ.get("HASHRALLY_TEST_REDIS_URL", "")
@@ -65,21 +64,15 @@ def fake() -> Iterator[HoldingX]:
 
 
 def worker(fake: HoldingX, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "hashrally", "worker"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": subprocess_database_url(),
+    return start_worker(
+        {
             "HASHRALLY_REDIS_URL": REDIS_URL,
             "HASHRALLY_COLLECT_ON_SCHEDULE": "1",
             "HASHRALLY_COLLECT_LEASE_SECONDS": str(LEASE),
             "HASHRALLY_X_API_URL": fake.url,
             "HASHRALLY_X_BEARER_TOKEN": TOKEN,
         },
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
+        log,
     )
 
 

@@ -19,7 +19,7 @@ def test_a_long_section_waits_and_is_done_when_its_cool_down_ends(
 ) -> None:
     settings.HASHRALLY_RECOUNT_SHARE = 0.05
     clock = [1000.0]
-    monkeypatch.setattr(refresh.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("hashrally.core.cooldown.time.monotonic", lambda: clock[0])
     real = refresh.supporters_section
 
     def one_second(campaign: Campaign) -> Any:
@@ -28,7 +28,7 @@ def test_a_long_section_waits_and_is_done_when_its_cool_down_ends(
 
     monkeypatch.setattr(refresh, "supporters_section", one_second)
     refresh._due.clear()
-    refresh._cooling_until.clear()
+    refresh.cooling.clear()
     child = Campaign.objects.get(slug="recognize-to-reconcile")
     refresh.refresh_supporters([child.pk])  # the initiative and its umbrella
     first = {e.campaign_id: e.supporters_at for e in ReportExtras.objects.all()}

@@ -5,10 +5,8 @@ rows (counted here with plain SQL) and the same report (`dataset_sha256`)."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from django.db import connection
 
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.actions import do_join
-from tests.fakes import ROOT, subprocess_database_url
+from tests.fakes import run_hashrally, subprocess_database_url
 from tests.listening.fakes import run_import
 from tests.reports.fakes import CHILD, HAND_BUILT, csv_file, fold_all
 
@@ -30,18 +28,7 @@ TABLES = ("supporters_supporter", "listening_post", "listening_rawpage", "campai
 def hashrally(
     database_url: str, *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hashrally", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url,
-        },
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+    return run_hashrally({"DATABASE_URL": database_url}, *args, check=check)
 
 
 def counts(database_url: str) -> dict[str, int]:

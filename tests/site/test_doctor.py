@@ -4,9 +4,6 @@ port where none listens, a worker's real round, and a database that is not there
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -15,7 +12,7 @@ from django.core.management import call_command
 
 from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import CollectionRun
-from tests.fakes import ROOT, free_port
+from tests.fakes import free_port, run_hashrally
 from tests.supporters.fakes import Inbox
 
 pytestmark = pytest.mark.django_db
@@ -90,17 +87,8 @@ def test_it_names_a_failed_collection(campaigns: list[str], settings: Any) -> No
 
 
 def test_it_says_the_database_is_unreachable_in_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "hashrally", "doctor"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/none",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_hashrally(
+        {"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/none"}, "doctor"
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr

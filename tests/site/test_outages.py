@@ -6,10 +6,7 @@ Every figure is checked against the private server itself, read here with psycop
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,23 +15,13 @@ import psycopg
 import pytest
 
 from tests import pgprivate
-from tests.fakes import CAMPAIGNS, ROOT, gunicorn
+from tests.fakes import CAMPAIGNS, gunicorn, run_hashrally
 from tests.supporters.fakes import JOIN, SLUG
 
 pytestmark = pytest.mark.skipif(
     not pgprivate.available(), reason="needs Debian's postgresql programs (initdb, pg_ctl)"
 )
 PAGE = f"/c/{SLUG}/"
-
-
-def hashrally(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "hashrally", *args],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
 
 
 class Visitor:
@@ -76,8 +63,8 @@ def test_it_serves_pages_through_a_database_outage_and_loses_no_join(tmp_path: P
             "HASHRALLY_PAGE_CACHE_SECONDS": "1",
             "HASHRALLY_DATABASE_RETRY_SECONDS": "1",
         }
-        hashrally(env, "migrate", "--no-input")
-        hashrally(env, "campaign", "load", *map(str, CAMPAIGNS))
+        run_hashrally(env, "migrate", "--no-input", check=True)
+        run_hashrally(env, "campaign", "load", *map(str, CAMPAIGNS), check=True)
         # One worker: its cache (per process without Redis) holds the copies it served.
         with gunicorn(tmp_path, env, workers=1) as base:
             # A new browser for each person: a browser that joined changes its own record.

@@ -5,17 +5,15 @@ the cause, and the database is intact afterwards (PRAGMA integrity_check, rows c
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fakes import CAMPAIGNS, ROOT
+from tests.fakes import CAMPAIGNS, run_hashrally
 
 
 @contextlib.contextmanager
@@ -37,18 +35,7 @@ def small_disk(size: str) -> Iterator[Path]:
 
 
 def hashrally(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hashrally", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": f"sqlite:///{database}",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_hashrally({"DATABASE_URL": f"sqlite:///{database}"}, *args)
 
 
 def intact(database: Path) -> int:

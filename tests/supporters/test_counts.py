@@ -164,7 +164,7 @@ def test_a_long_recount_makes_the_campaign_wait_before_the_next(
     many joins come meanwhile; `full` recounts anyway."""
     settings.HASHRALLY_RECOUNT_SHARE = 0.05
     clock = [1000.0]
-    monkeypatch.setattr(counts.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("hashrally.core.cooldown.time.monotonic", lambda: clock[0])
     slow = counts.recount
 
     def one_second(campaign_id: int) -> Any:
@@ -172,7 +172,7 @@ def test_a_long_recount_makes_the_campaign_wait_before_the_next(
         return slow(campaign_id)
 
     monkeypatch.setattr(counts, "recount", one_second)
-    counts._cooling_until.clear()
+    counts.cooling.clear()
     assert campaign.id in counts.refresh_counts()
     add(campaign, "DE")
     clock[0] += 10.0

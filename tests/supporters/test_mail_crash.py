@@ -13,7 +13,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -25,7 +24,7 @@ from aiosmtpd.controller import Controller
 from hashrally.campaigns.models import Campaign
 from hashrally.supporters.actions import do_join
 from hashrally.supporters.models import MailJob
-from tests.fakes import ROOT, free_port, subprocess_database_url
+from tests.fakes import free_port, start_worker
 from tests.supporters.fakes import SLUG
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,19 +48,14 @@ class HoldingInbox:
 
 
 def worker(port: int, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "hashrally", "worker"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": subprocess_database_url(),
+    return start_worker(
+        {
             "HASHRALLY_SMTP_HOST": "127.0.0.1",
             "HASHRALLY_SMTP_PORT": str(port),
             "HASHRALLY_SMTP_STARTTLS": "0",
             "HASHRALLY_COUNTS_INTERVAL": "1",
         },
-        stderr=log.open("w"),
+        log,
     )
 
 
