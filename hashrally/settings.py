@@ -204,12 +204,13 @@ STATIC_MANIFEST = env_bool("HASHRALLY_STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "hashrally.core.staticfiles.HashedStaticFiles"
         if STATIC_MANIFEST
         else "whitenoise.storage.CompressedStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Also in production: files not collected yet are still served, under their plain names.
+WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Only organisers have sessions; supporters are remembered by a signed cookie of their own.

@@ -117,6 +117,23 @@ def check_keys() -> Iterator[Finding]:
         yield OK, "keys", f"{len(settings.HASHRALLY_DATA_KEYS)} data key(s); secret key set"
 
 
+def check_static() -> Iterator[Finding]:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    collected = getattr(staticfiles_storage, "collected", None)
+    if collected is None:
+        yield OK, "static files", "served from the apps' folders (development)"
+    elif collected:
+        yield OK, "static files", f"collected under hashed names in {settings.STATIC_ROOT}"
+    else:
+        yield (
+            WARN,
+            "static files",
+            "not collected: pages link plain names, cached briefly; `hashrally serve` "
+            "collects them (or `hashrally collectstatic`)",
+        )
+
+
 def check_deploy() -> Iterator[Finding]:
     out = io.StringIO()
     try:
@@ -178,6 +195,7 @@ CHECKS: list[Callable[[], Iterator[Finding]]] = [
     check_cache,
     check_mail,
     check_keys,
+    check_static,
     check_deploy,
     check_worker,
     check_collections,
