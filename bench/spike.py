@@ -14,15 +14,17 @@ Reuses bench/run.py's database (`make bench` prepares it) and servers.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,7 +164,21 @@ def cpu_during(servers: list[run.Servers], work: Any) -> str:
     return f"{parts}; machine busy {uses[0].machine_busy_pct:.0f}%"
 
 
-def measure(label: str, servers: list[run.Servers], campaign: int, lines: list[str]) -> list[str]:
+def quiet_rows(count: Callable[[], int]) -> int:
+    """The row count once requests still in flight have finished (max 10 s)."""
+    last = count()
+    for _ in range(20):
+        time.sleep(0.5)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def measure(
+    label: str, servers: list[run.Servers], count: Callable[[], int], lines: list[str]
+) -> list[str]:
     """/healthz alone, then the spike; the report's lines and the goals' verdicts."""
     ports = [s.port for s in servers]
     reads_per_server = 8
@@ -171,19 +187,16 @@ def measure(label: str, servers: list[run.Servers], campaign: int, lines: list[s
     healthz = [wrk_reads(p, "/healthz", 10, 2 * reads_per_server) for p in ports]
     healthz_rps = sum(wrk_result(p)[0] for p in healthz)
     cookie, token = run.csrf_pair(ports[0], f"/c/{run.SLUG}/join")
-    with psycopg.connect(run.DATABASE_URL, autocommit=True) as conn:
-        before = run.wait_for_quiet_rows(conn, campaign)
-        say(f"{label}: {RATE} joins/s for {SECONDS}s, reading the page and counts.json meanwhile")
-        readers = []
-        for port in ports:
-            readers.append(
-                wrk_reads(port, f"/c/{run.SLUG}/?lang=en&v=0", SECONDS, reads_per_server)
-            )
-            readers.append(wrk_reads(port, f"/c/{run.SLUG}/counts.json", SECONDS, reads_per_server))
-        joins = Joins()
-        cpu = cpu_during(servers, lambda: send_joins(ports, cookie, token, joins))
-        read_results = [wrk_result(r) for r in readers]
-        after = run.wait_for_quiet_rows(conn, campaign)
+    before = quiet_rows(count)
+    say(f"{label}: {RATE} joins/s for {SECONDS}s, reading the page and counts.json meanwhile")
+    readers = []
+    for port in ports:
+        readers.append(wrk_reads(port, f"/c/{run.SLUG}/?lang=en&v=0", SECONDS, reads_per_server))
+        readers.append(wrk_reads(port, f"/c/{run.SLUG}/counts.json", SECONDS, reads_per_server))
+    joins = Joins()
+    cpu = cpu_during(servers, lambda: send_joins(ports, cookie, token, joins))
+    read_results = [wrk_result(r) for r in readers]
+    after = quiet_rows(count)
     reads_rps = sum(r[0] for r in read_results)
     read_5xx = sum(r[1] for r in read_results)
     p50, p99 = percentile(joins.latencies_ms, 0.5), percentile(joins.latencies_ms, 0.99)
@@ -212,10 +225,84 @@ def measure(label: str, servers: list[run.Servers], campaign: int, lines: list[s
     return lines
 
 
+SQLITE_FILL = """
+WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :last)
+INSERT INTO supporters_supporter (
+    campaign_id, public_id, ref_code, country, display_name, show_name, email_encrypted,
+    email_hash, contact_ok, language, consent_version, consented_at, confirmed_at, ip_hash,
+    anonymised_at, created_at, updated_at, referred_by_id, name_hidden)
+SELECT :campaign, lower(hex(randomblob(16))), 'b' || i, substr(:countries, 1 + (i % 60) * 2, 2),
+    '', 0, '', NULL, 0, 'en', :consent, datetime('now'),
+    CASE WHEN i % 5 < 2 THEN datetime('now') END, NULL, NULL, datetime('now'), datetime('now'),
+    NULL, 0
+FROM n
+"""
+
+
+def sqlite_database(env: dict[str, str]) -> tuple[dict[str, str], Callable[[], int]]:
+    """A SQLite file holding the example campaigns and a million supporters (made once, in
+    var/), the environment to serve it, and its row counter."""
+    path = run.REPO / "var" / "bench-spike.sqlite3"
+    path.parent.mkdir(exist_ok=True)
+    env = {**env, "DATABASE_URL": f"sqlite:///{path}"}
+    run.hashrally(env, "migrate", "--noinput", "-v", "0")
+    run.hashrally(
+        env, "campaign", "load", *sorted(str(p) for p in run.REPO.glob("examples/*.toml"))
+    )
+    db = sqlite3.connect(path)
+    (campaign,) = db.execute(
+        "SELECT id FROM campaigns_campaign WHERE slug = ?", [run.SLUG]
+    ).fetchone()
+    db.execute(
+        "DELETE FROM supporters_supporter WHERE campaign_id = ? AND consent_version <> ?",
+        [campaign, run.BENCH_CONSENT],
+    )
+    (present,) = db.execute(
+        "SELECT count(*) FROM supporters_supporter WHERE consent_version = ?", [run.BENCH_CONSENT]
+    ).fetchone()
+    if present != run.SUPPORTERS:
+        db.execute(
+            "DELETE FROM supporters_supporter WHERE consent_version = ?", [run.BENCH_CONSENT]
+        )
+        run.say(f"SQLite: inserting {run.SUPPORTERS:,} supporters into {path}")
+        for first in range(1, run.SUPPORTERS + 1, run.FILL_CHUNK):
+            last = min(first + run.FILL_CHUNK - 1, run.SUPPORTERS)
+            db.execute(
+                SQLITE_FILL,
+                {
+                    "first": first,
+                    "last": last,
+                    "campaign": campaign,
+                    "countries": "".join(run.COUNTRIES),
+                    "consent": run.BENCH_CONSENT,
+                },
+            )
+            run.say(f"  {last:>9,} / {run.SUPPORTERS:,} rows")
+    db.commit()
+    db.execute("ANALYZE")
+    db.close()
+    with run.ticking("building the counts (worker --once --full)"):
+        run.hashrally(env, "worker", "--once", "--full")
+
+    def count() -> int:
+        with contextlib.closing(sqlite3.connect(path)) as reader:
+            (rows,) = reader.execute(
+                "SELECT count(*) FROM supporters_supporter WHERE campaign_id = ?", [campaign]
+            ).fetchone()
+        return int(rows)
+
+    return env, count
+
+
 def main() -> int:
     settings = run.read_settings([])
     env = run.base_env()
     campaign = run.prepare_database(settings, env)
+
+    def pg_count() -> int:
+        with psycopg.connect(run.DATABASE_URL, autocommit=True) as conn:
+            return run.count_supporters(conn, campaign)
+
     lines = [
         f"hashrally spike {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
         *run.machine_lines(settings, 0)[1:3],
@@ -225,14 +312,18 @@ def main() -> int:
     ]
     logs = Path(tempfile.mkdtemp(prefix="hashrally-spike-"))
     run.say(f"server logs in {logs}")
-    one = run.Servers(port=run.free_port(), logs=logs / "a")
-    (logs / "a").mkdir()
-    try:
-        one.start(settings, env)
-        one.wait_healthy()
-        measure("one app server (gunicorn 4 workers), one worker", [one], campaign, lines)
-    finally:
-        one.stop()
+
+    def one_server(label: str, env: dict[str, str], count: Callable[[], int], name: str) -> None:
+        (logs / name).mkdir()
+        server = run.Servers(port=run.free_port(), logs=logs / name)
+        try:
+            server.start(settings, env)
+            server.wait_healthy()
+            measure(label, [server], count, lines)
+        finally:
+            server.stop()
+
+    one_server("PostgreSQL: one app server (gunicorn 4 workers), one worker", env, pg_count, "a")
     # Two app servers, two workers: half the processes each, the same machine and database.
     half = run.Settings(**{**settings.__dict__, "workers": max(1, settings.workers // 2)})
     servers = []
@@ -246,14 +337,19 @@ def main() -> int:
             server.wait_healthy()
         lines.append("")
         measure(
-            f"two app servers (gunicorn {half.workers} workers each), two workers, one PostgreSQL",
+            f"PostgreSQL: two app servers (gunicorn {half.workers} workers each), two workers",
             servers,
-            campaign,
+            pg_count,
             lines,
         )
     finally:
         for server in servers:
             server.stop()
+    lines.append("")
+    sqlite_env, sqlite_count = sqlite_database(env)
+    one_server(
+        "SQLite: one app server (gunicorn 4 workers), one worker", sqlite_env, sqlite_count, "d"
+    )
     print("\n".join(lines))
     return 0
 
