@@ -76,6 +76,8 @@ def app_server(folder: Path, port: int, env: dict[str, str]) -> Iterator[subproc
         env={**os.environ, **env, "HASHRALLY_BIND": f"127.0.0.1:{port}"},
         stderr=log.open("w"),
         stdout=subprocess.DEVNULL,
+        # Its own process group: killing it kills gunicorn's workers too, as a lost machine.
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -200,10 +202,30 @@ def test_it_serves_hashrally_through_nginx_with_tls(campaigns: list[str], tmp_pa
 
         assert Supporter.objects.count() == 1
 
+        # One app server killed (kill -9): every request, joins included, goes to the other.
+        os.killpg(servers[0].pid, signal.SIGKILL)
+        servers[0].wait(timeout=30)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{apps[0]}/healthz", timeout=2)
+        statuses = []
+        for _ in range(6):
+            visitor = httpx.Client(base_url=origin, verify=trusted, timeout=10)
+            form = visitor.get(JOIN)
+            found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+            assert form.status_code == 200 and found
+            statuses.append(
+                visitor.post(
+                    JOIN,
+                    data={"csrfmiddlewaretoken": found.group(1), "country": "TR", "consent": "on"},
+                    headers={"Referer": origin + JOIN},
+                ).status_code
+            )
+        assert statuses == [303] * 6 and Supporter.objects.count() == 7
+        assert client.get("/readyz").status_code == 200
+
         # Both app servers gone: the page is still served, from nginx's last copy.
-        for server in servers:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        servers[1].send_signal(signal.SIGTERM)
+        servers[1].wait(timeout=30)
         time.sleep(1)
         during = client.get(page)
         assert during.status_code == 200 and during.headers["X-Cache-Status"] in ("STALE", "HIT")
