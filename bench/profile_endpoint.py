@@ -58,6 +58,9 @@ def request_for(endpoint: str) -> Callable[[Client], int]:
     cookie = client.cookies["csrftoken"].value
 
     def post(c: Client) -> int:
+        # A new person each time, as wrk's joins are: without the cookie a join leaves, which
+        # would make every later POST an update of that browser's own record.
+        c.cookies.clear()
         c.cookies["csrftoken"] = cookie
         return c.post(path, body, content_type="application/x-www-form-urlencoded").status_code
 
