@@ -39,24 +39,22 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
+def _number(name: str, default: float, kind: type[float], words: str) -> float:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {words}; got {value!r}") from None
+
+
+def env_int(name: str, default: int) -> int:
+    return int(_number(name, default, int, "a whole number"))
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number such as 0.05; got {value!r}") from None
+    return _number(name, default, float, "a number such as 0.05")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

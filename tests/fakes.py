@@ -131,3 +131,20 @@ def log_in(client: Any, user: Any) -> Any:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def one_second_each(settings: Any, monkeypatch: Any, module: Any, name: str) -> list[float]:
+    """The cool-down's clock (core/cooldown.py) stopped at 1000 s, production's 5% share, and
+    `module.name` made to take one second of that clock per call. Returns the clock, which a
+    test moves by hand: clock[0] += 10."""
+    settings.HASHRALLY_RECOUNT_SHARE = 0.05
+    clock = [1000.0]
+    monkeypatch.setattr("hashrally.core.cooldown.time.monotonic", lambda: clock[0])
+    real = getattr(module, name)
+
+    def one_second(*args: Any) -> Any:
+        clock[0] += 1.0
+        return real(*args)
+
+    monkeypatch.setattr(module, name, one_second)
+    return clock

@@ -37,6 +37,19 @@ def _pg_environment(db: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     return arguments, env
 
 
+def _postgres_tool(
+    db: dict[str, Any], name: str, *arguments: str, database_last: bool = True
+) -> None:
+    """Run pg_dump or pg_restore on the configured database; BackupError with its words."""
+    connection, env = _pg_environment(db)
+    command = [_tool(name), *connection, *arguments]
+    if database_last:
+        command.append(str(db["NAME"]))
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{name} failed: {result.stderr.strip()}")
+
+
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found:
@@ -70,26 +83,12 @@ def backup(destination: Path, say: Callable[[str], object] = print) -> None:
             partial.unlink(missing_ok=True)
             raise BackupError(f"the copy failed its integrity check: {check}")
     elif db["ENGINE"].endswith("postgresql"):
-        arguments, env = _pg_environment(db)
         say(f"backup: pg_dump of {db['NAME']}")
-        result = subprocess.run(
-            [
-                _tool("pg_dump"),
-                *arguments,
-                "--format=custom",
-                "--no-owner",
-                "-f",
-                str(partial),
-                str(db["NAME"]),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
+        try:
+            _postgres_tool(db, "pg_dump", "--format=custom", "--no-owner", "-f", str(partial))
+        except BackupError:
             partial.unlink(missing_ok=True)
-            raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+            raise
     else:
         raise BackupError(f"no backup for the {db['ENGINE']} engine")
     os.replace(partial, destination)
@@ -117,27 +116,11 @@ def restore(source: Path, say: Callable[[str], object] = print) -> None:
         finally:
             backup_db.close()
     elif db["ENGINE"].endswith("postgresql"):
-        arguments, env = _pg_environment(db)
         say(f"restore: pg_restore into {db['NAME']}")
-        result = subprocess.run(
-            [
-                _tool("pg_restore"),
-                *arguments,
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                "-d",
-                str(db["NAME"]),
-                str(source),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+        _postgres_tool(
+            db, "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+            "-d", str(db["NAME"]), str(source), database_last=False,
+        )  # fmt: skip
     else:
         raise BackupError(f"no restore for the {db['ENGINE']} engine")
     say(f"restore: {source} restored")

@@ -10,6 +10,7 @@ import pytest
 from hashrally.campaigns.models import Campaign
 from hashrally.reports import refresh
 from hashrally.reports.models import ReportExtras
+from tests.fakes import one_second_each
 
 pytestmark = pytest.mark.django_db
 
@@ -17,16 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_long_section_waits_and_is_done_when_its_cool_down_ends(
     campaigns: list[str], settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.HASHRALLY_RECOUNT_SHARE = 0.05
-    clock = [1000.0]
-    monkeypatch.setattr("hashrally.core.cooldown.time.monotonic", lambda: clock[0])
-    real = refresh.supporters_section
-
-    def one_second(campaign: Campaign) -> Any:
-        clock[0] += 1.0
-        return real(campaign)
-
-    monkeypatch.setattr(refresh, "supporters_section", one_second)
+    clock = one_second_each(settings, monkeypatch, refresh, "supporters_section")
     refresh._due.clear()
     refresh.cooling.clear()
     child = Campaign.objects.get(slug="recognize-to-reconcile")

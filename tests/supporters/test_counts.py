@@ -14,6 +14,7 @@ from hashrally.core import pagecache
 from hashrally.supporters import counts
 from hashrally.supporters.actions import do_erase
 from hashrally.supporters.models import CampaignCounts, Supporter
+from tests.fakes import one_second_each
 from tests.supporters.fakes import SLUG, join
 
 pytestmark = pytest.mark.django_db
@@ -162,16 +163,7 @@ def test_a_long_recount_makes_the_campaign_wait_before_the_next(
 ) -> None:
     """A recount that takes a second, with a 5% share, is not repeated for 19 seconds, however
     many joins come meanwhile; `full` recounts anyway."""
-    settings.HASHRALLY_RECOUNT_SHARE = 0.05
-    clock = [1000.0]
-    monkeypatch.setattr("hashrally.core.cooldown.time.monotonic", lambda: clock[0])
-    slow = counts.recount
-
-    def one_second(campaign_id: int) -> Any:
-        clock[0] += 1.0
-        return slow(campaign_id)
-
-    monkeypatch.setattr(counts, "recount", one_second)
+    clock = one_second_each(settings, monkeypatch, counts, "recount")
     counts.cooling.clear()
     assert campaign.id in counts.refresh_counts()
     add(campaign, "DE")
