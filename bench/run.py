@@ -404,7 +404,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def process_table() -> dict[int, tuple[str, int, float]]:
-    """pid -> (command name, parent pid, CPU seconds used so far)."""
+    """pid -> (command name, parent pid, CPU seconds used so far).
+
+    PostgreSQL's postmaster also carries what its exited children used (cutime and cstime):
+    backends whose connection closed and parallel query workers then still count."""
     table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -416,9 +419,20 @@ def process_table() -> dict[int, tuple[str, int, float]]:
         name = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         # After the name: state, ppid, ... utime and stime are the 12th and 13th fields.
-        cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        table[int(entry.name)] = (name, int(fields[1]), cpu)
+        ticks = int(fields[11]) + int(fields[12])
+        if name == "postgres" and _is_postmaster(entry):
+            ticks += int(fields[13]) + int(fields[14])
+        table[int(entry.name)] = (name, int(fields[1]), ticks / CLOCK_TICKS)
     return table
+
+
+def _is_postmaster(entry: Path) -> bool:
+    # Backends are forked from the postmaster without exec: only its command line lacks the
+    # "postgres: " title they set.
+    try:
+        return not (entry / "cmdline").read_bytes().startswith(b"postgres: ")
+    except OSError:
+        return False
 
 
 def machine_busy() -> tuple[float, float, float]:
@@ -436,30 +450,44 @@ def machine_busy() -> tuple[float, float, float]:
 
 @dataclass(frozen=True)
 class CpuSample:
-    groups: dict[str, float]
+    processes: dict[int, tuple[str, float]]  # pid -> (group, CPU seconds so far)
     busy: float
     stolen: float
     total: float
-    children: float  # this script's waited-for children: wrk
+    children: float  # this script's waited-for children: wrk once it has exited
+    own: float  # this script itself: the spike's join sender
+
+
+GROUPS = ("gunicorn", "postgres", "redis", "worker", "wrk", "bench")
 
 
 def sample_cpu(servers: Servers | None = None) -> CpuSample:
     table = process_table()
     gunicorn_pid = servers.gunicorn.pid if servers and servers.gunicorn else -1
     worker_pid = servers.worker.pid if servers and servers.worker else -1
-    groups = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0, "worker": 0.0}
+    processes = {}
     for pid, (name, ppid, cpu) in table.items():
         if pid == gunicorn_pid or ppid == gunicorn_pid:
-            groups["gunicorn"] += cpu
+            processes[pid] = ("gunicorn", cpu)
         elif pid == worker_pid:
-            groups["worker"] += cpu
+            processes[pid] = ("worker", cpu)
         elif name == "postgres":
-            groups["postgres"] += cpu
+            processes[pid] = ("postgres", cpu)
         elif name.startswith("redis-server"):
-            groups["redis"] += cpu
+            processes[pid] = ("redis", cpu)
+        elif name == "wrk":
+            processes[pid] = ("wrk", cpu)
     busy, stolen, total = machine_busy()
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return CpuSample(groups, busy, stolen, total, usage.ru_utime + usage.ru_stime)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return CpuSample(
+        processes,
+        busy,
+        stolen,
+        total,
+        children.ru_utime + children.ru_stime,
+        own.ru_utime + own.ru_stime,
+    )
 
 
 @dataclass(frozen=True)
@@ -472,14 +500,21 @@ class CpuUse:
 
     @staticmethod
     def between(before: CpuSample, after: CpuSample, seconds: float) -> CpuUse:
-        cores = {k: (after.groups[k] - before.groups[k]) / seconds for k in before.groups}
-        cores["wrk"] = (after.children - before.children) / seconds
+        used = dict.fromkeys(GROUPS, 0.0)
+        # Per process, from its CPU at the first sample (0 if it started later). A process
+        # that exited between the samples (PostgreSQL's parallel query workers, a backend
+        # whose connection closed) is missing from the second: its share lands in "other".
+        for pid, (group, cpu) in after.processes.items():
+            earlier = before.processes.get(pid)
+            used[group] += cpu - (earlier[1] if earlier and earlier[0] == group else 0.0)
+        used["wrk"] += after.children - before.children
+        used["bench"] += after.own - before.own
+        cores = {k: v / seconds for k, v in used.items()}
         wall = after.total - before.total
         busy_pct = 100.0 * (after.busy - before.busy) / wall if wall else 0.0
         stolen = (after.stolen - before.stolen) / seconds
-        # Whatever else ran meanwhile competed for the cores: another test suite, a browser, and
-        # processes that exited before the second sample (PostgreSQL's parallel query workers,
-        # which the worker's recount of a million rows starts).
+        # Whatever else ran meanwhile competed for the cores: another test suite, a browser,
+        # and the processes that exited before the second sample.
         cores["other"] = max(0.0, (after.busy - before.busy) / seconds - sum(cores.values()))
         return CpuUse(cores, busy_pct, stolen)
 
