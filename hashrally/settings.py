@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A crowd's repeated anonymous reads are answered here, before sessions and the rest.
+    "hashrally.site.middleware.RecentAnswersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "hashrally.campaigns.middleware.LanguageParameterMiddleware",
@@ -317,6 +319,9 @@ HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
 # recount of a million supporters takes about a second, so it runs every 20 s, not every 3 s.
 HASHRALLY_RECOUNT_SHARE = env_float("HASHRALLY_RECOUNT_SHARE", 0.05)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
+# Whole answers to anonymous reads of the page and counts.json are kept this long in each web
+# process, in front of the middleware (site/middleware.py RecentAnswersMiddleware).
+HASHRALLY_RECENT_SECONDS = env_float("HASHRALLY_RECENT_SECONDS", 1.0)
 # The worker also collects live campaigns' posts on each one's schedule ([listening]
 # every_minutes); off, collection happens only through `hashrally collect`.
 HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)

@@ -132,9 +132,28 @@ def _remember(key: str, entry: _Entry, now: float) -> None:
     _LOCAL[key] = (now + settings.HASHRALLY_LOCAL_CACHE_SECONDS, entry)
 
 
+# Whole answers (status, headers, body) to anonymous reads, kept in this process only for
+# HASHRALLY_RECENT_SECONDS: site/middleware.py's RecentAnswersMiddleware.
+_RECENT: dict[tuple[str, ...], tuple[float, int, dict[str, str], bytes]] = {}
+
+
+def recent_answer(key: tuple[str, ...]) -> tuple[int, dict[str, str], bytes] | None:
+    hit = _RECENT.get(key)
+    if hit is None or hit[0] <= time.monotonic():
+        return None
+    return hit[1], dict(hit[2]), hit[3]
+
+
+def keep_answer(key: tuple[str, ...], status: int, headers: dict[str, str], body: bytes) -> None:
+    if len(_RECENT) >= _LOCAL_LIMIT:
+        _RECENT.clear()  # a flood of distinct keys: start again rather than grow
+    _RECENT[key] = (time.monotonic() + settings.HASHRALLY_RECENT_SECONDS, status, headers, body)
+
+
 def clear() -> None:
     """Forget everything, here and in the shared cache (tests)."""
     global _database_down_until
     _LOCAL.clear()
+    _RECENT.clear()
     _database_down_until = 0.0
     cache.clear()

@@ -9,8 +9,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hashrally.campaigns.views import CACHEABLE_PARAMETERS
+from hashrally.core import pagecache
 from hashrally.core.dberrors import explain
 from hashrally.core.pagecache import DATABASE_DOWN
 
@@ -61,3 +65,66 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(seconds)
         response["Cache-Control"] = "no-store"
         return response
+
+
+# The anonymous public reads a crowd repeats: the campaign page and its live counts.
+_RECENT_VIEWS = {"campaigns:detail", "supporters:counts_json"}
+
+
+class RecentAnswersMiddleware:
+    """A crowd reloading a campaign page is answered from this process's memory for
+    HASHRALLY_RECENT_SECONDS (one second), before sessions, authentication, CSRF and the
+    rest of the stack: a read then costs little more than gunicorn's own work, which keeps
+    the cores for joins during a spike (bench/spike.py).
+
+    Only what any anonymous visitor would get the same is kept: a GET of the page or
+    counts.json without a session cookie, with no parameter but the language and variant,
+    whose answer was 200, `Cache-Control: public` (never a stale copy served during a database
+    outage, which says no-store) and set no cookie. The key holds everything that answer
+    depends on: host, path and parameters, and the interface language the visitor's cookie
+    or browser picks, so nobody gets a page in another's language or another's cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _recent_key(request)
+        if key is None:
+            return self.get_response(request)
+        hit = pagecache.recent_answer(key)
+        if hit is not None:
+            status, headers, content = hit
+            return HttpResponse(content, status=status, headers=headers)
+        response = self.get_response(request)
+        if _keepable(response):
+            pagecache.keep_answer(
+                key, response.status_code, dict(response.items()), response.content
+            )
+        return response
+
+
+def _recent_key(request: HttpRequest) -> tuple[str, ...] | None:
+    if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    if set(request.GET) - CACHEABLE_PARAMETERS:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.view_name not in _RECENT_VIEWS:
+        return None
+    # The language LocaleMiddleware and ?lang= will choose, and whether ?lang= differs
+    # from it (then the answer sets a cookie and is not kept).
+    natural = translation.get_language_from_request(request)
+    return (request.get_host(), request.get_full_path(), natural)
+
+
+def _keepable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "public" in response.get("Cache-Control", "")
+    )
