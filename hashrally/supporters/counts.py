@@ -94,21 +94,22 @@ def recount(campaign_id: int) -> CampaignCounts:
     return counts
 
 
-# A recount reads every supporter row of a campaign and its initiatives; a viral campaign's
-# takes seconds, and recounting it after every round kept a core busy for as long as joins
-# came, starving the pages (bench/spike.py). Each campaign's recounts take at most
-# HASHRALLY_RECOUNT_SHARE of the time; the page's "Counted at" says how old its figures are.
-cooling = CoolDown(lambda: settings.HASHRALLY_RECOUNT_SHARE)
+# A recount reads every supporter row of a campaign; a viral campaign's takes a tenth of a
+# second per million, and recounting it after every round kept a core busy for as long as
+# joins came, starving the pages (bench/spike.py). All campaigns' recounts together take at
+# most HASHRALLY_RECOUNT_SHARE of the time (one budget, the longest waiting first); the page's
+# "Counted at" says how old its figures are.
+cooling = CoolDown(lambda: settings.HASHRALLY_RECOUNT_SHARE, shared=True)
 
 
 def refresh_counts(*, full: bool = False) -> list[int]:
     """Recount every campaign whose rows changed (or all, when `full`); return their ids."""
     existing = {c.campaign_id: c for c in CampaignCounts.objects.all()}
     done = []
-    for campaign_id in Campaign.objects.values_list("id", flat=True):
-        if not full and not cooling.ready(campaign_id):
-            continue
+    for campaign_id in cooling.order(Campaign.objects.values_list("id", flat=True)):
         if full or is_stale(campaign_id, existing.get(campaign_id)):
+            if not full and not cooling.ready(campaign_id):
+                break  # the budget is spent; the rest wait, first in line next time
             cooling.run(campaign_id, partial(recount, campaign_id))
             done.append(campaign_id)
     return done

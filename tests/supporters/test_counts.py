@@ -158,17 +158,23 @@ def test_it_counts_what_the_join_form_stored(client: Client, campaign: Campaign)
     assert CampaignCounts.objects.get(campaign=campaign).by_country == {"AZ": [2, 0], "TR": [1, 0]}
 
 
-def test_a_long_recount_makes_the_campaign_wait_before_the_next(
+def test_long_recounts_wait_their_turn_within_one_share(
     campaign: Campaign, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A recount that takes a second, with a 5% share, is not repeated for 19 seconds, however
-    many joins come meanwhile; `full` recounts anyway."""
+    """Recounts that take a second each, with a 5% share, wait about 19 seconds after each,
+    whichever campaign they were for, however many joins come meanwhile; campaigns take turns
+    (the umbrella, then its initiative); `full` recounts everything anyway."""
     clock = one_second_each(settings, monkeypatch, counts, "recount")
     counts.cooling.clear()
-    assert campaign.id in counts.refresh_counts()
+    umbrella = campaign.parent_id
+    assert counts.refresh_counts() == [umbrella]  # the first in line, then the budget is spent
     add(campaign, "DE")
     clock[0] += 10.0
-    assert campaign.id not in counts.refresh_counts()
+    assert counts.refresh_counts() == []
     clock[0] += 12.0
-    assert campaign.id in counts.refresh_counts()
-    assert campaign.id in counts.refresh_counts(full=True)
+    assert counts.refresh_counts() == [campaign.id]  # its turn: the umbrella was served
+    add(campaign, "DE")
+    clock[0] += 22.0
+    # The umbrella waited longest but its own rows did not change: only the initiative.
+    assert counts.refresh_counts() == [campaign.id]
+    assert set(counts.refresh_counts(full=True)) == {campaign.id, umbrella}
