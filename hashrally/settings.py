@@ -319,9 +319,6 @@ HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
 # recount of a million supporters takes about a second, so it runs every 20 s, not every 3 s.
 HASHRALLY_RECOUNT_SHARE = env_float("HASHRALLY_RECOUNT_SHARE", 0.05)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
-# Whole answers to anonymous reads of the page and counts.json are kept this long in each web
-# process, in front of the middleware (site/middleware.py RecentAnswersMiddleware).
-HASHRALLY_RECENT_SECONDS = env_float("HASHRALLY_RECENT_SECONDS", 1.0)
 # The worker also collects live campaigns' posts on each one's schedule ([listening]
 # every_minutes); off, collection happens only through `hashrally collect`.
 HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)
@@ -332,7 +329,7 @@ HASHRALLY_COLLECT_LEASE_SECONDS = env_int("HASHRALLY_COLLECT_LEASE_SECONDS", 20 
 # Authenticity, top posts and the supporters' section are rebuilt from rows by the worker when
 # a campaign's data changed, at most this often (the other figures are counted as posts come).
 HASHRALLY_REPORT_EXTRAS_SECONDS = env_int("HASHRALLY_REPORT_EXTRAS_SECONDS", 300)
-HASHRALLY_LOCAL_CACHE_SECONDS = env_int("HASHRALLY_LOCAL_CACHE_SECONDS", 1)
+HASHRALLY_LOCAL_CACHE_SECONDS = env_float("HASHRALLY_LOCAL_CACHE_SECONDS", 1.0)
 # Through a database outage, public pages and counts.json are served from their last copy for
 # up to this long (core/pagecache.py); joins are refused with 503 and Retry-After meanwhile.
 HASHRALLY_STALE_SECONDS = env_int("HASHRALLY_STALE_SECONDS", 24 * 3600)

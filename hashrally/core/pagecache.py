@@ -133,7 +133,7 @@ def _remember(key: str, entry: _Entry, now: float) -> None:
 
 
 # Whole answers (status, headers, body) to anonymous reads, kept in this process only for
-# HASHRALLY_RECENT_SECONDS: site/middleware.py's RecentAnswersMiddleware.
+# HASHRALLY_LOCAL_CACHE_SECONDS: site/middleware.py's RecentAnswersMiddleware.
 _RECENT: dict[tuple[str, ...], tuple[float, int, dict[str, str], bytes]] = {}
 
 
@@ -147,7 +147,7 @@ def recent_answer(key: tuple[str, ...]) -> tuple[int, dict[str, str], bytes] | N
 def keep_answer(key: tuple[str, ...], status: int, headers: dict[str, str], body: bytes) -> None:
     if len(_RECENT) >= _LOCAL_LIMIT:
         _RECENT.clear()  # a flood of distinct keys: start again rather than grow
-    _RECENT[key] = (time.monotonic() + settings.HASHRALLY_RECENT_SECONDS, status, headers, body)
+    _RECENT[key] = (time.monotonic() + settings.HASHRALLY_LOCAL_CACHE_SECONDS, status, headers, body)
 
 
 def clear() -> None:

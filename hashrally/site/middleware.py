@@ -73,7 +73,7 @@ _RECENT_VIEWS = {"campaigns:detail", "supporters:counts_json"}
 
 class RecentAnswersMiddleware:
     """A crowd reloading a campaign page is answered from this process's memory for
-    HASHRALLY_RECENT_SECONDS (one second), before sessions, authentication, CSRF and the
+    HASHRALLY_LOCAL_CACHE_SECONDS (one second), before sessions, authentication, CSRF and the
     rest of the stack: a read then costs little more than gunicorn's own work, which keeps
     the cores for joins during a spike (bench/spike.py).
 

@@ -38,7 +38,7 @@ def test_it_answers_a_repeated_read_from_memory_then_forgets_it(
     client: Client, campaigns: list[str]
 ) -> None:
     _set_joined(111)
-    with override_settings(HASHRALLY_RECENT_SECONDS=0.5):
+    with override_settings(HASHRALLY_LOCAL_CACHE_SECONDS=0.5):
         assert _joined(client) == 111
         _set_joined(222)
         assert _joined(Client()) == 111  # another visitor, within the half second
