@@ -147,7 +147,8 @@ def recent_answer(key: tuple[str, ...]) -> tuple[int, dict[str, str], bytes] | N
 def keep_answer(key: tuple[str, ...], status: int, headers: dict[str, str], body: bytes) -> None:
     if len(_RECENT) >= _LOCAL_LIMIT:
         _RECENT.clear()  # a flood of distinct keys: start again rather than grow
-    _RECENT[key] = (time.monotonic() + settings.HASHRALLY_LOCAL_CACHE_SECONDS, status, headers, body)
+    until = time.monotonic() + settings.HASHRALLY_LOCAL_CACHE_SECONDS
+    _RECENT[key] = (until, status, headers, body)
 
 
 def clear() -> None:
