@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 
+from hashrally.core.sql import select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, Post, PostMatch
 from hashrally.reports import sql
@@ -43,21 +44,6 @@ METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
-
-
-def _select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
-    """Run `query` (with `IN ({marks})`) over `ids` in chunks; on PostgreSQL in one go, as
-    `= ANY(array)`, which plans once rather than per list of literals."""
-    rows: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(query.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
-            return cursor.fetchall()
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            cursor.execute(query.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
-            rows += cursor.fetchall()
-    return rows
 
 
 def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]) -> None:
@@ -259,14 +245,14 @@ def _authors(
     known: dict[tuple[str, str], tuple[int, int, str]] = {}
     for network in {n for n, _ in per_author}:
         ids = [a for n, a in per_author if n == network]
-        for author_id, followers in _select_in(
+        for author_id, followers in select_in(
             f"SELECT author_id, followers FROM {author} "  # noqa: S608
             "WHERE network = %s AND author_id IN ({marks})",
             [network],
             ids,
         ):
             followers_of[network, author_id] = followers or 0
-        for author_id, posts, followers, first in _select_in(
+        for author_id, posts, followers, first in select_in(
             f"SELECT author_id, posts, followers, first_hour FROM {table} "  # noqa: S608
             "WHERE campaign_id = %s AND network = %s AND author_id IN ({marks})",
             [campaign_id, network],
