@@ -271,9 +271,16 @@ def _exit_with(parent: int) -> None:
 _worker_parsers: dict[str, Callable[[bytes], Page]] = {}
 
 
-def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[list[Chunk], int]:
-    """The range's chunks, numbered from line 0 (the writer knows where the range begins), and
-    how many lines it holds."""
+# Chunks cross from the parsing processes to the writer as MessagePack (msgspec), not pickled
+# dataclasses: the writer's process decoded pickles in its result thread, holding the
+# interpreter the writer needs, about twice as long as msgspec takes (bench/listening.py).
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(list[Chunk])
+
+
+def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[bytes, int]:
+    """The range's chunks (encoded), numbered from line 0 (the writer knows where the range
+    begins), and how many lines it holds."""
     if fmt not in _worker_parsers:
         _worker_parsers[fmt] = PARSERS[fmt]()
     with open(path, "rb") as handle:
@@ -281,7 +288,8 @@ def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[list[Chunk]
         data = handle.read(end - start)
     name = Path(path).name
     chunks = list(chunks_of(name, data, start, 0, _worker_parsers[fmt], precompress=True))
-    return chunks, data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    return _ENCODER.encode(chunks), lines
 
 
 def _renumbered(chunks: list[Chunk], before: int) -> Iterator[Chunk]:
@@ -295,15 +303,15 @@ def _renumbered(chunks: list[Chunk], before: int) -> Iterator[Chunk]:
 def _parallel(path: Path, fmt: str, offset: int, line_no: int, workers: int) -> Iterator[Chunk]:
     # spawn, not fork: the parent holds database connections and threads a fork would copy.
     context = multiprocessing.get_context("spawn")
-    pending: deque[Future[tuple[list[Chunk], int]]] = deque()
+    pending: deque[Future[tuple[bytes, int]]] = deque()
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
     ) as pool:
 
         def ready() -> Iterator[Chunk]:
             nonlocal line_no
-            chunks, lines = pending.popleft().result()
-            yield from _renumbered(chunks, line_no)
+            encoded, lines = pending.popleft().result()
+            yield from _renumbered(_DECODER.decode(encoded), line_no)
             line_no += lines
 
         try:
