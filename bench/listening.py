@@ -127,10 +127,28 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
     return data["seconds"], data["maxrss_kb"] / 1024, data["stdout"]
 
 
-def sqlite_env(database: Path) -> dict[str, str]:
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_DATABASE = "hashrally_bench_import"
+
+
+def fresh_postgres() -> str:
+    """An empty PostgreSQL database for the import on PostgreSQL; its URL."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return f"{PG_SERVER}/{PG_DATABASE}"
+
+
+def database_url(database: Path | str) -> str:
+    return database if isinstance(database, str) else f"sqlite:///{database}"
+
+
+def hashrally_env(database: Path | str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url(database),
         # Production settings: debug mode would keep every SQL statement in memory.
         "HASHRALLY_DEBUG": "0",
         "HASHRALLY_SECRET_KEY": "bench-" + "k" * 40,
@@ -139,9 +157,10 @@ def sqlite_env(database: Path) -> dict[str, str]:
     }
 
 
-def hashrally_import(path: Path, database: Path) -> tuple[float, float, dict[str, int]]:
-    database.unlink(missing_ok=True)
-    env = sqlite_env(database)
+def hashrally_import(path: Path, database: Path | str) -> tuple[float, float, dict[str, int]]:
+    if isinstance(database, Path):
+        database.unlink(missing_ok=True)
+    env = hashrally_env(database)
     hashrally = str(ROOT / ".venv" / "bin" / "hashrally")
     subprocess.run([hashrally, "migrate", "-v0"], env=env, check=True)
     subprocess.run(
@@ -168,10 +187,10 @@ print(json.dumps({"seconds": time.perf_counter() - started, "folded": sum(folded
 """
 
 
-def fold_all(database: Path) -> tuple[float, int]:
+def fold_all(database: Path | str) -> tuple[float, int]:
     """The worker's fold over everything the import stored (the time inside, without start-up),
     and how many campaign matches it folded."""
-    _, _, out = measured([sys.executable, "-c", FOLD], sqlite_env(database))
+    _, _, out = measured([sys.executable, "-c", FOLD], hashrally_env(database))
     data = json.loads(out)
     return data["seconds"], data["folded"]
 
@@ -225,6 +244,13 @@ def main() -> None:
     large = int(os.environ.get("BENCH_IMPORT_LARGE_POSTS", "1000000"))
     twarc2 = ensure_twarc()
     shapes = [measure_shape("lean", posts, twarc2), measure_shape("brexit", posts, twarc2)]
+    # The same lean file into PostgreSQL, and the fold there (the reports' own database).
+    say("lean: hashrally import on PostgreSQL ...")
+    pg = fresh_postgres()
+    pg_import_s, _, pg_summary = hashrally_import(WORK / f"x-khojaly-lean-{posts}.jsonl", pg)
+    say("lean: the fold on PostgreSQL ...")
+    pg_fold_s, _ = fold_all(pg)
+    pg_stored = pg_summary["new"] + pg_summary["updated"]
     large_mb = None
     if large:
         large_file = WORK / f"x-khojaly-brexit-{large}.jsonl"
@@ -262,6 +288,12 @@ def main() -> None:
         stored = r.summary["new"] + r.summary["updated"]
         pace = (stored / r.fold_s) / (r.posts / r.import_s)
         print(f"{r.name}: fold vs import throughput {pace:.2f}x (goal >= 1x) {verdict(pace >= 1)}")
+    pg_pace = (pg_stored / pg_fold_s) / (posts / pg_import_s)
+    print(
+        f"lean on PostgreSQL: import {pg_import_s:.1f} s ({posts / pg_import_s:,.0f} posts/s), "
+        f"fold {pg_fold_s:.1f} s ({pg_stored / pg_fold_s:,.0f} posts/s): fold vs import "
+        f"{pg_pace:.2f}x (goal >= 1x) {verdict(pg_pace >= 1)}"
+    )
     if large_mb is not None:
         growth = large_mb / shapes[1].import_mb
         print(
