@@ -66,7 +66,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     count = facts["variants"].get(language) or facts["variants"].get(facts["default"], 0)
     index = pages.choose_variant(count, request.GET.get("shuffle") or request.GET.get("v"))
-    prefix = f"campaign-page:{request.get_host()}:{slug}:{interface}:{language}"
+    prefix = f"campaign-page:{pagecache.site_of(request)}:{slug}:{interface}:{language}"
 
     def page() -> bytes:
         campaign = loaded[0] if loaded else _load(request, slug)

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +134,12 @@ def _remember(key: str, entry: _Entry, now: float) -> None:
 
 
 # Whole answers (status, headers, body) to anonymous reads, kept in this process only for
-# HASHRALLY_LOCAL_CACHE_SECONDS: site/middleware.py's RecentAnswersMiddleware.
+# HASHRALLY_LOCAL_CACHE_SECONDS: site/middleware.py's RecentAnswersMiddleware. Bounded in
+# bytes, so that a stranger sending many distinct addresses (variants, parameters) costs a
+# refill, never unbounded memory.
 _RECENT: dict[tuple[str, ...], tuple[float, int, dict[str, str], bytes]] = {}
+_RECENT_MAX_BYTES = 16 << 20
+_recent_bytes = 0
 
 
 def recent_answer(key: tuple[str, ...]) -> tuple[int, dict[str, str], bytes] | None:
@@ -145,16 +150,39 @@ def recent_answer(key: tuple[str, ...]) -> tuple[int, dict[str, str], bytes] | N
 
 
 def keep_answer(key: tuple[str, ...], status: int, headers: dict[str, str], body: bytes) -> None:
-    if len(_RECENT) >= _LOCAL_LIMIT:
-        _RECENT.clear()  # a flood of distinct keys: start again rather than grow
-    until = time.monotonic() + settings.HASHRALLY_LOCAL_CACHE_SECONDS
-    _RECENT[key] = (until, status, headers, body)
+    global _recent_bytes
+    now = time.monotonic()
+    if _recent_bytes + len(body) > _RECENT_MAX_BYTES:
+        # Expired answers first; if the rest is still too much, start again.
+        for old in [k for k, hit in _RECENT.items() if hit[0] <= now]:
+            _recent_bytes -= len(_RECENT.pop(old)[3])
+        if _recent_bytes + len(body) > _RECENT_MAX_BYTES:
+            _RECENT.clear()
+            _recent_bytes = 0
+    previous = _RECENT.get(key)
+    if previous is not None:
+        _recent_bytes -= len(previous[3])
+    _RECENT[key] = (now + settings.HASHRALLY_LOCAL_CACHE_SECONDS, status, headers, body)
+    _recent_bytes += len(body)
+
+
+def site_of(request: HttpRequest) -> str:
+    """What a cached page's absolute addresses (canonical, og:url) are built from, as a key
+    part. With HASHRALLY_SITE_URL, that address alone: one copy whatever Host header a
+    visitor sends (`Example.org:1`, `example.org.`), so nobody fills the caches with spellings
+    of the site's name. Without it, the scheme and host of the request, which the page then
+    shows: a copy built for one must not be served to another."""
+    if settings.SITE_URL:
+        return str(settings.SITE_URL)
+    return f"{request.scheme}://{request.get_host()}"
 
 
 def clear() -> None:
     """Forget everything, here and in the shared cache (tests)."""
     global _database_down_until
+    global _recent_bytes
     _LOCAL.clear()
     _RECENT.clear()
+    _recent_bytes = 0
     _database_down_until = 0.0
     cache.clear()

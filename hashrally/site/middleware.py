@@ -118,7 +118,7 @@ def _recent_key(request: HttpRequest) -> tuple[str, ...] | None:
     # The language LocaleMiddleware and ?lang= will choose, and whether ?lang= differs
     # from it (then the answer sets a cookie and is not kept).
     natural = translation.get_language_from_request(request)
-    return (request.get_host(), request.get_full_path(), natural)
+    return (pagecache.site_of(request), request.get_full_path(), natural)
 
 
 def _keepable(response: HttpResponse) -> bool:

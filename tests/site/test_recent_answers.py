@@ -5,6 +5,7 @@ language's), someone else's cookie, or a stale copy kept past an outage."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -68,7 +69,9 @@ def test_each_visitor_gets_their_own_language(client: Client, campaigns: list[st
     assert '<html lang="ru"' in russian.content.decode()
 
 
-def test_it_never_hands_out_a_cookie_or_withholds_one(client: Client, campaigns: list[str]) -> None:
+def test_it_never_hands_out_a_language_cookie_or_withholds_one(
+    client: Client, campaigns: list[str]
+) -> None:
     # ?lang=az from an English browser sets the language cookie: never kept, so the next
     # such visitor gets their own cookie too, and nobody gets the first visitor's.
     for _ in range(2):
@@ -123,3 +126,42 @@ def test_a_stale_copy_served_in_an_outage_is_not_kept(
     monkeypatch.setattr(pagecache, "_database_down_until", 0.0)
     _set_joined(31)
     assert _joined(Client()) == 31
+
+
+def test_spellings_of_the_sites_name_share_one_copy(
+    client: Client, campaigns: list[str], settings: Any
+) -> None:
+    """With the site's address set, a stranger's Host spellings (a port, capitals, a trailing
+    dot) are one copy, not one each; the page's own addresses are the site's, whatever Host."""
+    settings.SITE_URL = "https://campaign.example.org"
+    settings.ALLOWED_HOSTS = ["campaign.example.org"]
+    for host in (
+        "campaign.example.org",
+        "CAMPAIGN.example.org",
+        "campaign.example.org.",
+        *(f"campaign.example.org:{port}" for port in range(1, 40)),
+    ):
+        html = Client(HTTP_HOST=host).get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'content="https://campaign.example.org/c/recognize-to-reconcile/"' in html, host
+    assert len(pagecache._RECENT) == 1
+
+
+def test_without_the_sites_address_each_host_gets_its_own_page(
+    client: Client, campaigns: list[str], settings: Any
+) -> None:
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["a.example.org", "b.example.org"]
+    for host in ("a.example.org", "b.example.org"):
+        html = Client(HTTP_HOST=host).get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f'content="http://{host}/c/recognize-to-reconcile/"' in html
+
+
+def test_memory_stays_bounded_whatever_the_addresses(
+    client: Client, campaigns: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pagecache, "_RECENT_MAX_BYTES", 100_000)
+    for variant in range(40):  # distinct addresses, each a kept answer of about 16 kB
+        assert Client().get(f"{PAGE}?shuffle={variant}").status_code == 200
+    kept = sum(len(hit[3]) for hit in pagecache._RECENT.values())
+    assert 0 < kept <= 100_000
+    assert kept == pagecache._recent_bytes
