@@ -45,6 +45,18 @@ def _empty_cache() -> Iterator[None]:
     pagecache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_recount_budgets() -> Iterator[None]:
+    # The worker's recount budgets live in its process (core/cooldown.py): each test starts
+    # with them unspent, whatever the test before recounted.
+    from hashrally.reports import refresh
+    from hashrally.supporters import counts
+
+    counts.cooling.clear()
+    refresh.cooling.clear()
+    yield
+
+
 @pytest.fixture
 def no_rate_limit() -> Iterator[None]:
     """Rate limits off, for tests that send many requests from one address (fuzzers): they

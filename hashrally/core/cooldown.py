@@ -53,7 +53,9 @@ class CoolDown:
         took = ended - started
         self._last_run[key] = started
         if self._shared:
-            self._budget = self._earned(ended) - took
+            # What was saved before the run (at most BURST_SECONDS), plus what the run's own
+            # time earns, minus the run: with a share of 1 the budget never runs out.
+            self._budget = self._earned(started) + took * self._share() - took
             self._budget_at = ended
         else:
             self._until[key] = ended + took * (1 / self._share() - 1)
