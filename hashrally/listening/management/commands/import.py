@@ -28,6 +28,9 @@ class Command(BaseCommand):
         "stderr. Exit status: 0 when everything was read, 2 when some lines or pages were "
         "refused, 1 when the import failed."
     )
+    # Django's system checks import every URL and admin module first, a quarter to half a
+    # second of each run (bench/listening.py); `hashrally doctor` and `check` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")

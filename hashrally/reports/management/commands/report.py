@@ -15,6 +15,8 @@ from hashrally.supporters.verification import do_verify_supporters
 
 class Command(BaseCommand):
     help = "Rebuild a campaign's report from its rows: JSON, CSV (one figure a row), HTML or PDF."
+    # As for `import`: the system checks are `doctor`'s and `check`'s, not every report's.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", metavar="SLUG")
