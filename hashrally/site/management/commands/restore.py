@@ -1,24 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from hashrally.site.backups import BackupError, restore
+from hashrally.site.backups import restore
+from hashrally.site.management.commands._file_command import FileCommand
 
 
-class Command(BaseCommand):
+class Command(FileCommand):
     help = (
         "Replace the configured database's contents with a backup made by `hashrally backup`. "
         "Stop web servers and workers first."
     )
+    file_help = "the backup to restore"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="the backup to restore")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            restore(options["file"], say=self.stderr.write)
-        except (BackupError, OSError) as problem:
-            raise CommandError(str(problem)) from None
+    def act(self, path: Path, say: Callable[[str], object]) -> None:
+        restore(path, say=say)
