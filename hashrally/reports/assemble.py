@@ -227,10 +227,18 @@ def dashboard_report(campaign: Campaign) -> DashboardReport:
     return {**report, "built_at": built_at, "supporters_at": counted_at}
 
 
-def full_report(campaign: Campaign, say: Callable[[str], object] = lambda stage: None) -> Report:
-    """Rebuilt from rows. What the worker has not done yet is done first (posts not yet folded
-    give the campaign's authors, authors not placed yet their countries); the counters the
-    fold keeps are not used. `say` hears each stage, for a progress line."""
+class CountersDisagree(Exception):
+    """The counters the fold kept differ from a count made again from the posts."""
+
+
+def full_report(
+    campaign: Campaign, say: Callable[[str], object] = lambda stage: None, *, recount: bool = False
+) -> Report:
+    """The report as of now: what the worker has not done yet is done first (posts not yet
+    folded, authors not placed yet), then the counters and what the fold keeps are read, never
+    every post. `recount` counts every counter again from the posts too (a few grouped scans of
+    them) and raises CountersDisagree, naming the figures, when the two differ. `say` hears each
+    stage, for a progress line."""
     say("folding posts the worker has not counted yet")
     done, after = fold.fold(campaign.pk)
     while done:
@@ -238,7 +246,22 @@ def full_report(campaign: Campaign, say: Callable[[str], object] = lambda stage:
     say("placing authors not placed yet")
     while fold.place_authors(campaign.pk):
         pass
-    say("counting posts, authors, languages, hashtags and targets")
-    counters = counters_from_rows(campaign.pk)
+    counters = counters_from_figures(campaign.pk)
+    if recount:
+        say("counting posts, authors, languages, hashtags and targets again from the posts")
+        _check(counters, counters_from_rows(campaign.pk))
     say("supporters, authenticity (text clusters, bursts, bot-like authors), top posts, hash")
     return assemble(campaign, counters, compute_extras(campaign))
+
+
+def _check(kept: Counters, counted: Counters) -> None:
+    wrong = [
+        f"{dimension} {key!r}: {kept.get(dimension, {}).get(key, 0)} kept, "
+        f"{counted.get(dimension, {}).get(key, 0)} counted"
+        for dimension in sorted(set(kept) | set(counted))
+        for key in sorted(set(kept.get(dimension, {})) | set(counted.get(dimension, {})))
+        if kept.get(dimension, {}).get(key, 0) != counted.get(dimension, {}).get(key, 0)
+    ]
+    if wrong:
+        shown = "; ".join(wrong[:10]) + (f"; and {len(wrong) - 10} more" if len(wrong) > 10 else "")
+        raise CountersDisagree(f"the counters differ from a count of the posts: {shown}")

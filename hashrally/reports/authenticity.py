@@ -29,10 +29,13 @@ __all__ = [
     "AuthorSignals",
     "Burst",
     "ClusterResult",
+    "Sketch",
     "bot_like",
     "bursts",
     "clusters",
     "normalise",
+    "shingles",
+    "text_digest",
 ]
 
 # --- bot-like authors -------------------------------------------------------------------------
@@ -130,7 +133,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _shingles(normalised: str) -> list[bytes]:
+def text_digest(normalised: str) -> str:
+    """What identifies a normalised text: texts equal after :func:`normalise` are signed once."""
+    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+
+
+def shingles(normalised: str) -> list[bytes]:
     words = normalised.split()
     if len(words) < 3:
         return [w.encode() for w in words]
@@ -171,6 +179,49 @@ class _Signer:
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         signed: _U32 = np.minimum.reduceat(permuted, starts, axis=0)
         return signed
+
+
+class Sketch:
+    """How texts are compared, shared by :func:`clusters` and the fold's running clusters
+    (reports/copies.py), so that both sign, spot template use and bucket texts alike."""
+
+    def __init__(self, templates: Iterable[str], threshold: float = 0.8) -> None:
+        self._signer = _Signer()
+        docs = [sh for sh in (shingles(normalise(t)) for t in templates) if sh]
+        self._templates = self._signer.sign(docs) if docs else None
+        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.bands, self.rows = lsh.b, lsh.r
+        del lsh
+        rng = np.random.default_rng(SEED)
+        # Odd 64-bit multipliers: a band's r values are folded into one uint64 key.
+        self._multipliers = (
+            rng.integers(0, 2**63, size=(self.bands, self.rows), dtype=np.uint64) * np.uint64(2)
+        ) + np.uint64(1)
+        self.need = threshold * NUM_PERM  # equal values for two signatures to be similar
+
+    def sign(self, docs: list[list[bytes]]) -> _U32:
+        """One signature (row of NUM_PERM uint32) per non-empty list of :func:`shingles`."""
+        return self._signer.sign(docs)
+
+    def template_use(self, signed: _U32) -> npt.NDArray[np.bool_]:
+        """Per signature: whether it is 0.5 or more alike one of the campaign's texts."""
+        found = np.zeros(len(signed), dtype=bool)
+        if self._templates is not None:
+            for template in self._templates:
+                found |= (signed == template).sum(axis=1) >= TEMPLATE_SIMILARITY * NUM_PERM
+        return found
+
+    def band_keys(self, signed: _U32) -> npt.NDArray[np.uint64]:
+        """Per signature, one uint64 key a band: texts sharing a key are compared."""
+        folded = np.empty((len(signed), self.bands), dtype=np.uint64)
+        for i in range(self.bands):
+            part = signed[:, i * self.rows : (i + 1) * self.rows].astype(np.uint64)
+            folded[:, i] = (part * self._multipliers[i]).sum(axis=1, dtype=np.uint64)
+        return folded
+
+    def similar(self, signature: _U32, others: _U32) -> npt.NDArray[np.bool_]:
+        """Per row of `others`: whether it is `threshold` alike `signature`."""
+        return np.asarray((others == signature).sum(axis=1) >= self.need)
 
 
 class _Rows:
@@ -235,21 +286,12 @@ def clusters(
     which took 1.7 KB and 85 µs per text; the bands and rows per band are MinHashLSH's own
     choice for ``threshold``, and every candidate pair is checked against ``threshold``.
     """
-    signer = _Signer()
-    template_docs = [sh for sh in (_shingles(normalise(t)) for t in templates) if sh]
-    template_sigs = signer.sign(template_docs) if template_docs else None
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    bands, rows = lsh.b, lsh.r
-    del lsh
-    rng = np.random.default_rng(SEED)
-    # Odd 64-bit multipliers: a band's r values are folded into one uint64 key.
-    multipliers = (rng.integers(0, 2**63, size=(bands, rows), dtype=np.uint64) * np.uint64(2)) + (
-        np.uint64(1)
-    )
+    sketch = Sketch(templates, threshold)
+    bands = sketch.bands
 
     keys: list[str] = []
     post_rep = array("q")  # per post: its distinct text's number, or -1 for an empty text
-    rep_of: dict[bytes, int] = {}
+    rep_of: dict[str, int] = {}
     # Per distinct text: its row among the non-template signatures, or -1 for template use.
     rep_row = array("q")
     sigs = _Rows(NUM_PERM, np.uint32)
@@ -261,20 +303,13 @@ def clusters(
         nonlocal pending_shingles
         if not pending:
             return
-        signed = signer.sign(pending)
-        is_template = np.zeros(len(signed), dtype=bool)
-        if template_sigs is not None:
-            for t in template_sigs:
-                is_template |= (signed == t).sum(axis=1) >= TEMPLATE_SIMILARITY * NUM_PERM
+        signed = sketch.sign(pending)
+        is_template = sketch.template_use(signed)
         kept = signed[~is_template]
         first_row = sigs.n
         sigs.extend(kept)
         if len(kept):
-            folded = np.empty((len(kept), bands), dtype=np.uint64)
-            for i in range(bands):
-                part = kept[:, i * rows : (i + 1) * rows].astype(np.uint64)
-                folded[:, i] = (part * multipliers[i]).sum(axis=1, dtype=np.uint64)
-            band_keys.extend(folded)
+            band_keys.extend(sketch.band_keys(kept))
         row = first_row
         for template in is_template.tolist():
             if template:
@@ -291,13 +326,13 @@ def clusters(
         if not norm:
             post_rep.append(-1)
             continue
-        digest = hashlib.blake2b(norm.encode(), digest_size=16).digest()
+        digest = text_digest(norm)
         rep = rep_of.get(digest)
         if rep is None:
             rep = rep_of[digest] = len(rep_of)
-            shingles = _shingles(norm)
-            pending.append(shingles)
-            pending_shingles += len(shingles)
+            words = shingles(norm)
+            pending.append(words)
+            pending_shingles += len(words)
             if len(pending) >= _BATCH_TEXTS or pending_shingles >= _BATCH_SHINGLES:
                 flush()
         post_rep.append(rep)
@@ -313,7 +348,7 @@ def clusters(
             x = parent[x]
         return x
 
-    need = threshold * NUM_PERM
+    need = sketch.need
     for i in range(bands):
         column = band_keys.column(i)
         order = np.argsort(column, kind="stable")
@@ -367,6 +402,12 @@ def clusters(
 # --- bursts -----------------------------------------------------------------------------------
 
 
+# The fold counts posts per ten minutes for these windows (reports/flags.py).
+BURST_WINDOW_MINUTES = 10
+BURST_MIN_POSTS = 20
+BURST_MIN_NEW_SHARE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Burst:
     start: datetime  # the first post of the burst
@@ -378,9 +419,9 @@ class Burst:
 def bursts(
     events: Iterable[tuple[datetime, bool]],
     *,
-    window_minutes: int = 10,
-    min_posts: int = 20,
-    min_new_share: float = 0.5,
+    window_minutes: int = BURST_WINDOW_MINUTES,
+    min_posts: int = BURST_MIN_POSTS,
+    min_new_share: float = BURST_MIN_NEW_SHARE,
 ) -> list[Burst]:
     """Short spells of many posts mostly from new accounts.
 

@@ -17,8 +17,11 @@ Counters = dict[str, dict[str, int]]
 def counters_from_figures(campaign_id: int) -> Counters:
     """What the fold (reports/fold.py) keeps up to date: one query, for the pages."""
     counters: Counters = defaultdict(dict)
-    for dimension, key, value in Figure.objects.filter(campaign_id=campaign_id).values_list(
-        "dimension", "key", "value"
+    # The running figures behind the extras (fold.RUNNING) are read by compute_extras alone.
+    for dimension, key, value in (
+        Figure.objects.filter(campaign_id=campaign_id)
+        .exclude(dimension__in=fold.RUNNING)
+        .values_list("dimension", "key", "value")
     ):
         if value:
             counters[dimension][key] = value

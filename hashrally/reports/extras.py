@@ -1,4 +1,4 @@
-"""What cannot be counted incrementally, computed from a campaign's rows: supporters,
+"""What the counters do not say, computed from what the fold keeps and a few reads: supporters,
 authenticity (bot-like authors, text clusters, bursts), top posts and authors, sources and the
 dataset hash. The worker stores them for the pages (`refresh_extras`); a report computes them
 directly."""
@@ -6,26 +6,21 @@ directly."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 from typing import Any
 
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
-from hashrally.campaigns.models import Campaign, MessageVariant
+from hashrally.campaigns.models import Campaign
 from hashrally.listening import queries
-from hashrally.listening.models import Author, CollectionRun
-from hashrally.reports import fold, sql
-from hashrally.reports.models import CampaignAuthor, ReportExtras
+from hashrally.listening.models import Author, CollectionRun, Post
+from hashrally.reports import copies, flags, fold, sql
+from hashrally.reports.models import CampaignAuthor, Figure, ReportExtras
 from hashrally.reports.supporter_figures import supporters_section
 from hashrally.reports.types import Extras, Source, TopAuthor, TopPost
 
 TOP = 10
-
-
-def _templates(ids: list[int]) -> list[str]:
-    return list(MessageVariant.objects.filter(campaign_id__in=ids).values_list("text", flat=True))
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -36,106 +31,39 @@ def _moment(value: Any) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _from_epoch(value: float | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromtimestamp(value, dt.UTC)
-
-
-def _from_epoch_sure(value: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value, dt.UTC)
-
-
 def compute_extras(campaign: Campaign) -> Extras:
-    """Authenticity, top posts and authors, supporters, sources and the dataset hash."""
-    # Imported here: datasketch loads scipy, half a second every command (they all import the
-    # URLs for Django's checks) would pay for nothing.
-    from hashrally.reports import authenticity
-
+    """Authenticity, top posts and authors, supporters, sources and the dataset hash, from
+    what the fold keeps (reports/fold.py, reports/copies.py): a few grouped scans of authors
+    and distinct texts, and reads of the posts that matter (bot-like authors' posts, posts in
+    a ten-minute span where a burst can be, the top ten), never a read of every post."""
     ids = campaign.family_ids()
-    author = sql.table(Author)
-    # Times travel as epoch seconds: the driver turns a million timestamps into datetimes far
-    # slower than into floats.
-    created_of: dict[tuple[str, str], float | None] = {}
-    profiles: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for network, author_id, created, *profile in sql.stream(
-        f"SELECT a.network, a.author_id, {sql.epoch('a.created_at')}, a.handle, a.name, "  # noqa: S608
-        f"a.followers, a.following, a.description, a.bot_label FROM {author} a JOIN "
-        f"{sql.table(CampaignAuthor)} c ON c.network = a.network AND c.author_id = a.author_id "
-        "WHERE c.campaign_id = %s",
-        [campaign.pk],
-    ):
-        created_of[network, author_id] = created
-        profiles[network, author_id] = tuple(profile)
-    # One pass over the posts: texts for clustering, times for bursts, each author's campaign
-    # posts, and the dataset hash.
-    digest = hashlib.sha256()
-    texts: list[tuple[str, str]] = []
-    text_author: dict[str, tuple[str, str]] = {}
-    times: list[float] = []
-    new_account: list[bool] = []
-    per_author: dict[tuple[str, str], list[Any]] = {}  # [posts, first, last]
-    new_span = authenticity.NEW_ACCOUNT_DAYS * 86400
-    for network, post_id, author_id, kind, text, created, *metrics in sql.stream(
-        f"SELECT p.network, p.post_id, p.author_id, p.kind, p.text, "  # noqa: S608
-        f"{sql.epoch('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, p.views "
-        f"FROM {queries.matched_posts()} "
-        "WHERE m.campaign_id = %s ORDER BY p.network, p.post_id",
-        [campaign.pk],
-    ):
-        digest.update(f"{network}\t{post_id}\t{author_id}\t{metrics}\n".encode())
-        key = (network, author_id)
-        seen = per_author.get(key)
-        if seen is None:
-            per_author[key] = [1, created, created]
-        else:
-            seen[0] += 1
-            if created is not None:
-                seen[1] = created if seen[1] is None else min(seen[1], created)
-                seen[2] = created if seen[2] is None else max(seen[2], created)
-        # A repost's text is the reposted one by design: not evidence of copying.
-        if kind != "repost" and text:
-            post_key = f"{network}:{post_id}"
-            texts.append((post_key, text))
-            text_author[post_key] = key
-        if created is not None:
-            account = created_of.get(key)
-            times.append(created)
-            new_account.append(account is not None and created - account < new_span)
-    bots: dict[tuple[str, str], list[str]] = {}
-    for key, (n, first, last) in per_author.items():
-        _, name, followers, following, description, label = profiles.get(
-            key, ("", "", None, None, "", None)
-        )
-        is_bot, reasons = authenticity.bot_like(
-            authenticity.AuthorSignals(
-                network=key[0],
-                author_id=key[1],
-                created_at=_from_epoch(created_of.get(key)),
-                first_post_at=_from_epoch(first),
-                posts_in_campaign=n,
-                active_days=max((last - first) / 86400 if first and last else 0.0, 1 / 24),
-                followers=followers,
-                following=following,
-                name=name or "",
-                description=description or "",
-                has_default_profile=None,
-                bot_label=label,
-            )
-        )
-        if is_bot:
-            bots[key] = reasons
-    found_bursts = authenticity.bursts(zip(map(_from_epoch_sure, times), new_account, strict=True))
-    del times, new_account
-    result = authenticity.clusters(texts, _templates(ids))
-    samples = {cluster[0] for cluster in result.suspect_clusters[:TOP]}
-    texts_of = {key: text for key, text in texts if key in samples}
-    del texts
-    bot_posts = sum(per_author[key][0] for key in bots)
-    # Flagged: every post of a bot-like author, and suspect-cluster posts of the others.
-    flagged_posts = bot_posts + sum(
-        1 for post_key in result.suspect_posts if text_author[post_key] not in bots
+    running: dict[str, dict[str, int]] = {}
+    for dimension, key, value in Figure.objects.filter(
+        campaign=campaign, dimension__in=fold.RUNNING
+    ).values_list("dimension", "key", "value"):
+        running.setdefault(dimension, {})[key] = value
+    bots = flags.bot_like_authors(campaign.pk)
+    found_bursts = flags.bursts(
+        campaign.pk, running.get("burst_posts", {}), running.get("burst_new", {})
     )
+    found = copies.clusters(campaign.pk)
+    top_clusters = found.suspect[:TOP]
+    samples = dict(
+        sql.rows(
+            f"SELECT network || ':' || post_id, text FROM {sql.table(Post)} "  # noqa: S608
+            f"WHERE {' OR '.join(['(network = %s AND post_id = %s)'] * len(top_clusters))}",
+            [part for _, _, key in top_clusters for part in key.split(":", 1)],
+        )
+        if top_clusters
+        else []
+    )
+    bot_posts = sum(bot.posts for bot in bots.values())
+    # Flagged: every post of a bot-like author, and suspect-cluster posts of the others.
+    suspect_roots = {cluster for cluster, _, _ in found.suspect}
+    suspect_by_bots = flags.suspect_posts_of(campaign.pk, list(bots), suspect_roots)
+    flagged_posts = bot_posts + found.suspect_posts - suspect_by_bots
     flagged_authors = set(bots)
-    reach_flagged = sum((profiles.get(a, ("", "", 0))[2] or 0) for a in flagged_authors)
+    reach_flagged = sum(bot.followers for bot in bots.values())
     top_posts: list[TopPost] = [
         {
             "network": network,
@@ -171,15 +99,17 @@ def compute_extras(campaign: Campaign) -> Extras:
     top_authors: list[TopAuthor] = [
         {
             "network": network,
-            "handle": profiles.get((network, author_id), ("",))[0] or author_id,
-            "name": profiles.get((network, author_id), ("", ""))[1] or "",
+            "handle": handle or author_id,
+            "name": name or "",
             "followers": followers,
             "posts": posts,
         }
-        for network, author_id, followers, posts in sql.rows(
-            f"SELECT network, author_id, followers, posts FROM {sql.table(CampaignAuthor)} "  # noqa: S608
-            "WHERE campaign_id = %s ORDER BY followers DESC, posts DESC, network, author_id "
-            "LIMIT %s",
+        for network, author_id, followers, posts, handle, name in sql.rows(
+            f"SELECT c.network, c.author_id, c.followers, c.posts, a.handle, a.name "  # noqa: S608
+            f"FROM {sql.table(CampaignAuthor)} c LEFT JOIN {sql.table(Author)} a "
+            "ON a.network = c.network AND a.author_id = c.author_id "
+            "WHERE c.campaign_id = %s "
+            "ORDER BY c.followers DESC, c.posts DESC, c.network, c.author_id LIMIT %s",
             [campaign.pk, TOP],
         )
     ]
@@ -188,12 +118,12 @@ def compute_extras(campaign: Campaign) -> Extras:
         "authenticity": {
             "bot_like_authors": len(bots),
             "bot_like_posts": bot_posts,
-            "bot_like_reasons": dict(Counter(r for reasons in bots.values() for r in reasons)),
-            "template_posts": len(result.template_posts),
-            "suspect_cluster_posts": len(result.suspect_posts),
+            "bot_like_reasons": dict(Counter(r for bot in bots.values() for r in bot.reasons)),
+            "template_posts": found.template_posts,
+            "suspect_cluster_posts": found.suspect_posts,
             "suspect_clusters": [
-                {"posts": len(cluster), "sample": texts_of.get(cluster[0], "")[:280]}
-                for cluster in result.suspect_clusters[:TOP]
+                {"posts": posts, "sample": (samples.get(key) or "")[:280]}
+                for _, posts, key in top_clusters
             ],
             "bursts": len(found_bursts),
             "burst_windows": [
@@ -212,7 +142,7 @@ def compute_extras(campaign: Campaign) -> Extras:
         "top_posts": top_posts,
         "top_authors": top_authors,
         "sources": sources(ids),
-        "dataset_sha256": digest.hexdigest(),
+        "dataset_sha256": fold.dataset_hash(running.get("dataset", {})),
     }
 
 

@@ -22,11 +22,19 @@ Dimensions (docs/metrics.md defines every figure):
   day_authors, hour_authors -> authors whose first campaign post falls then
   country      estimated author country ("" unplaced, "?" not estimated yet) -> authors
   country_method  location | language | "" -> authors (placed ones)
+Kept for the report's authenticity section and hash, not shown as such (RUNNING):
+  burst_posts, burst_new  "YYYY-MM-DDTHH:M" (10 minutes, UTC) -> posts, and those whose author's
+               account was under 30 days old or not known: where a burst can be
+  dataset      "0".."7" -> sums of the 32-bit words of each post's line hash (dataset_hash)
+The campaign's distinct texts and their clusters are kept by reports/copies.py, and each
+author's first and last post in CampaignAuthor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import struct
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -37,13 +45,16 @@ from django.db import connection, transaction
 from hashrally.core.sql import select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, Post, PostMatch
-from hashrally.reports import sql
+from hashrally.reports import copies, sql
 from hashrally.reports.models import CampaignAuthor, Figure
 
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
+RUNNING = ("burst_posts", "burst_new", "dataset")
+NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
+_LANES = struct.Struct("<8I")
 
 
 def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]) -> None:
@@ -86,6 +97,31 @@ def day_hour(created: Any) -> tuple[str, str]:
     moment = created.astimezone(dt.UTC) if created.tzinfo else created
     text = moment.isoformat()
     return text[:10], f"{text[:10]}T{text[11:13]}"
+
+
+def ten_minutes(epoch: float | None) -> str:
+    """ "YYYY-MM-DDTHH:M", the ten minutes (UTC) a moment falls in; "" for none."""
+    if epoch is None:
+        return ""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M")[:15]
+
+
+def dataset_line(network: str, post_id: str, author_id: str, metrics: list[Any]) -> bytes:
+    """What the dataset hash takes of a post: who wrote which post, and its engagement."""
+    return f"{network}\t{post_id}\t{author_id}\t{list(metrics)}\n".encode()
+
+
+def _hash_into(figures: Counter[tuple[str, str]], line: bytes, sign: int) -> None:
+    for lane, word in enumerate(_LANES.unpack(hashlib.sha256(line).digest())):
+        figures["dataset", str(lane)] += sign * word
+
+
+def dataset_hash(lanes: dict[str, int]) -> str:
+    """The campaign's dataset hash from its running lanes: SHA-256 of the eight sums, each as
+    16 hex digits. A sum of per-post hashes, so it does not depend on the order posts were
+    stored or folded, and changes with any post, author or engagement figure."""
+    words = "".join(f"{lanes.get(str(lane), 0):016x}" for lane in range(8))
+    return hashlib.sha256(words.encode()).hexdigest()
 
 
 def lock(campaign_ids: Iterable[int]) -> None:
@@ -137,7 +173,8 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
                 f"p.kind, p.created_at, p.likes, p.reposts, p.replies, p.quotes, p.views, "
-                f"p.hashtags FROM {queries.matched_posts()} "
+                f"p.hashtags, m.post_id, p.text, {sql.epoch('p.created_at')} "
+                f"FROM {queries.matched_posts()} "
                 f"WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
                 f"ORDER BY m.id LIMIT %s{locking}",
                 [campaign_id, after, limit],
@@ -145,9 +182,12 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             rows = cursor.fetchall()
         if not rows:
             return 0, after
+        from hashrally.reports import authenticity
+
         figures: Counter[tuple[str, str]] = Counter()
         keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
-        per_author: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]] = {}
+        texts: list[copies.Text] = []
         done: list[int] = []
         for (
             match_id,
@@ -160,11 +200,18 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             created,
             *metrics,
             hashtags,
+            post_id,
+            text,
+            epoch,
         ) in rows:
             done.append(match_id)
             counted = _json_list(tally) if tally is not None else None
             if counted:
                 # Counted before: only the difference in engagement.
+                if counted[: len(METRICS)] != metrics:
+                    was = dataset_line(network, post_id, author_id, counted[: len(METRICS)])
+                    _hash_into(figures, was, -1)
+                    _hash_into(figures, dataset_line(network, post_id, author_id, metrics), 1)
                 for name, now, before in zip(METRICS, metrics, counted, strict=False):
                     if now != before:
                         figures["engagement", name] += (now or 0) - (before or 0)
@@ -198,9 +245,15 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                 keys.append(("total", "views_posts"))
             keys += [("hashtag", tag) for tag in _json_list(hashtags)]
             keys += [("target", f"{network}:{handle}") for handle in _json_list(targets)]
-            per_author.setdefault((network, author_id), []).append((hour, language or ""))
+            per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
+            _hash_into(figures, dataset_line(network, post_id, author_id, metrics), 1)
+            # A repost's text is the reposted one by design: not evidence of copying.
+            if kind != "repost" and text and (normalised := authenticity.normalise(text)):
+                digest = authenticity.text_digest(normalised)
+                texts.append(copies.Text(f"{network}:{post_id}", digest, normalised))
         figures.update(keys)
         _authors(campaign_id, per_author, figures)
+        copies.add_texts(campaign_id, texts)
         # One statement per chunk: the tally is what was just counted. (On PostgreSQL a store
         # changing one of these posts meanwhile waits for the match's lock, uncommitted, so the
         # post reads the same here as above.)
@@ -235,49 +288,84 @@ def _move(
         figures[dimension, key] += 1
 
 
+def _moment(epoch: float | None) -> Any:
+    """An epoch as the database takes a timestamp in raw SQL."""
+    if epoch is None:
+        return None
+    return connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(epoch, dt.UTC))
+
+
 def _authors(
     campaign_id: int,
-    per_author: dict[tuple[str, str], list[tuple[str, str]]],
+    per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
     figures: Counter[tuple[str, str]],
 ) -> None:
     author, table = sql.table(Author), sql.table(CampaignAuthor)
     followers_of: dict[tuple[str, str], int] = {}
-    known: dict[tuple[str, str], tuple[int, int, str]] = {}
+    account_of: dict[tuple[str, str], float | None] = {}
+    known: dict[tuple[str, str], tuple[int, int, str, float | None, float | None]] = {}
     for network in {n for n, _ in per_author}:
         ids = [a for n, a in per_author if n == network]
-        for author_id, followers in select_in(
-            f"SELECT author_id, followers FROM {author} "  # noqa: S608
+        for author_id, followers, account in select_in(
+            f"SELECT author_id, followers, {sql.epoch('created_at')} FROM {author} "  # noqa: S608
             "WHERE network = %s AND author_id IN ({marks})",
             [network],
             ids,
         ):
             followers_of[network, author_id] = followers or 0
-        for author_id, posts, followers, first in select_in(
-            f"SELECT author_id, posts, followers, first_hour FROM {table} "  # noqa: S608
+            account_of[network, author_id] = account
+        for author_id, posts, followers, first, first_at, last_at in select_in(
+            f"SELECT author_id, posts, followers, first_hour, {sql.epoch('first_at')}, "  # noqa: S608
+            f"{sql.epoch('last_at')} FROM {table} "
             "WHERE campaign_id = %s AND network = %s AND author_id IN ({marks})",
             [campaign_id, network],
             ids,
         ):
-            known[network, author_id] = (posts, followers, first or "")
+            known[network, author_id] = (posts, followers, first or "", first_at, last_at)
     keys: list[tuple[str, str]] = []
     reach = impressions = 0
     new_rows: list[list[Any]] = []
     changed_rows: list[list[Any]] = []
     for (network, author_id), posts in per_author.items():
         followers = followers_of.get((network, author_id), 0)
+        # Where a burst of new accounts can be: an author not known yet may be new.
+        account = account_of.get((network, author_id))
+        for _, _, epoch in posts:
+            if epoch is None:
+                continue
+            bucket = ten_minutes(epoch)
+            keys.append(("burst_posts", bucket))
+            if account is None or epoch - account < NEW_ACCOUNT_SECONDS:
+                keys.append(("burst_new", bucket))
         # Hours sort as text; a post without a time ("") counts only if it is all there is.
-        first = min((hour for hour, _ in posts if hour), default="")
+        first = min((hour for hour, _, _ in posts if hour), default="")
+        moments = [epoch for _, _, epoch in posts if epoch is not None]
+        first_at, last_at = (min(moments), max(moments)) if moments else (None, None)
         if (network, author_id) not in known:
-            language = Counter(lang for _, lang in posts).most_common(1)[0][0]
+            language = Counter(lang for _, lang, _ in posts).most_common(1)[0][0]
             reach += followers
             impressions += followers * len(posts)
             keys += [("day_authors", first[:10]), ("hour_authors", first)]
             keys.append(("authors_network", network))
             new_rows.append(
-                [campaign_id, network, author_id, len(posts), followers, first, language]
+                [
+                    campaign_id,
+                    network,
+                    author_id,
+                    len(posts),
+                    followers,
+                    first,
+                    language,
+                    _moment(first_at),
+                    _moment(last_at),
+                ]
             )
             continue
-        count, old_followers, old_first = known[network, author_id]
+        count, old_followers, old_first, was_first_at, was_last_at = known[network, author_id]
+        if was_first_at is not None:
+            first_at = was_first_at if first_at is None else min(first_at, was_first_at)
+        if was_last_at is not None:
+            last_at = was_last_at if last_at is None else max(last_at, was_last_at)
         # Impressions are posts x followers: the new posts at today's followers, plus the
         # change in followers over the posts counted before.
         reach += followers - old_followers
@@ -289,7 +377,18 @@ def _authors(
             figures["hour_authors", old_first] -= 1
         else:
             first = old_first
-        changed_rows.append([count + len(posts), followers, first, campaign_id, network, author_id])
+        changed_rows.append(
+            [
+                count + len(posts),
+                followers,
+                first,
+                _moment(first_at),
+                _moment(last_at),
+                campaign_id,
+                network,
+                author_id,
+            ]
+        )
     figures.update(keys)
     figures["total", "authors"] += len(new_rows)
     figures["country", PENDING_COUNTRY] += len(new_rows)
@@ -300,18 +399,20 @@ def _authors(
             # executemany: psycopg pipelines it, faster here than long multi-row statements.
             cursor.executemany(
                 f"INSERT INTO {table} (campaign_id, network, author_id, posts, followers, "  # noqa: S608
-                "first_hour, language, country, country_method) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, '{PENDING_COUNTRY}', '')",
+                "first_hour, language, first_at, last_at, country, country_method) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '{PENDING_COUNTRY}', '')",
                 new_rows,
             )
         _many(
             cursor,
-            "WITH v(posts, followers, first_hour, campaign_id, network, author_id) AS (",
+            "WITH v(posts, followers, first_hour, first_at, last_at, campaign_id, network, "
+            "author_id) AS (",
             changed_rows,
             f") UPDATE {table} SET posts = v.posts, followers = v.followers, "  # noqa: S608
-            f"first_hour = v.first_hour FROM v WHERE {table}.campaign_id = v.campaign_id "
+            f"first_hour = v.first_hour, first_at = v.first_at, last_at = v.last_at "
+            f"FROM v WHERE {table}.campaign_id = v.campaign_id "
             f"AND {table}.network = v.network AND {table}.author_id = v.author_id",
-            ("integer", "bigint", "text", "bigint", "text", "text"),
+            ("integer", "bigint", "text", "timestamptz", "timestamptz", "bigint", "text", "text"),
         )
 
 

@@ -38,6 +38,10 @@ class CampaignAuthor(models.Model):
     posts = models.PositiveIntegerField(default=0)
     followers = models.BigIntegerField(default=0)
     first_hour = models.CharField(max_length=13, blank=True)  # "YYYY-MM-DDTHH", UTC
+    # Their first and last campaign post: the posting rate of the bot-like rules, and how old
+    # the account was when they joined in, read by a report without reading their posts.
+    first_at = models.DateTimeField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, blank=True)  # of most of their posts
     # Estimated by the worker: "?" until then, "" when it could not be placed.
     country = models.CharField(max_length=2, default="?")
@@ -56,6 +60,52 @@ class CampaignAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.network}:{self.author_id}"
+
+
+class CampaignText(models.Model):
+    """A distinct text among a campaign's posts (equal after authenticity.normalise), kept by
+    the fold with its MinHash signature and cluster of near-identical texts, so a report reads
+    the clusters rather than signing every post again (reports/copies.py)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    digest = models.CharField(max_length=32)  # authenticity.text_digest of the normalised text
+    posts = models.PositiveIntegerField(default=0)
+    template = models.BooleanField(default=False)  # uses one of the campaign's texts
+    # The smallest id among the texts it is near-identical to, directly or through a chain.
+    cluster = models.BigIntegerField(default=0)
+    first_post = models.CharField(max_length=330)  # "network:post_id", the sample's post
+    signature = models.BinaryField(null=True)  # NUM_PERM uint32; none for template use
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "digest"], name="one_text_per_campaign")
+        ]
+        indexes = [models.Index(fields=["campaign", "cluster"], name="campaign_text_cluster")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.digest} x{self.posts}"
+
+
+class TextBucket(models.Model):
+    """An LSH bucket of a campaign's texts: one row per band key and leader, the first text in
+    the bucket unlike the leaders before it; a new text is compared with its buckets' leaders."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    band = models.PositiveSmallIntegerField()
+    key = models.BigIntegerField()  # the band's uint64 key, read as a signed integer
+    # A CampaignText id; not a foreign key, whose index every fold would keep up for nothing
+    # (the rows go with their campaign).
+    text = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "key"], name="text_bucket_key")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} band {self.band} {self.key}"
 
 
 class ReportExtras(models.Model):

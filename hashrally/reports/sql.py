@@ -26,6 +26,16 @@ def epoch(column: str) -> str:
     return f"CAST(strftime('%%s', {column}) AS REAL)"
 
 
+# Every character Python's str.strip() takes away, so that "blank" means the same in SQL.
+_WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+def blank(column: str) -> str:
+    """Whether the text `column` (not null) is empty or only whitespace, as `not x.strip()`."""
+    trim = "btrim" if connection.vendor == "postgresql" else "trim"
+    return f"{trim}({column}, '{_WHITESPACE}') = ''"
+
+
 def json_elements(column: str) -> str:
     """A table of the elements of the JSON array in `column`, to join as `e`; read each one
     as `element()`."""

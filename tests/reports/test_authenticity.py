@@ -17,12 +17,12 @@ from datasketch import MinHash  # type: ignore[import-untyped]
 from hashrally.reports.authenticity import (
     AuthorSignals,
     Burst,
-    _shingles,
     _Signer,
     bot_like,
     bursts,
     clusters,
     normalise,
+    shingles,
 )
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -176,7 +176,7 @@ def test_it_normalises_texts_before_comparing() -> None:
 
 def test_it_signs_texts_with_datasketch_minhashes() -> None:
     texts = [TEMPLATE, COPIED, "two words", "one"]
-    docs = [_shingles(normalise(t)) for t in texts]
+    docs = [shingles(normalise(t)) for t in texts]
     signed = _Signer().sign(docs)
     for doc, row in zip(docs, signed, strict=True):
         expected = MinHash(num_perm=64, seed=1, scheme="affine32")

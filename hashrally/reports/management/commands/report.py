@@ -8,13 +8,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hashrally.campaigns.models import Campaign
-from hashrally.reports.assemble import full_report
+from hashrally.reports.assemble import CountersDisagree, full_report
 from hashrally.reports.formats import REPORT_FORMATS
 from hashrally.supporters.verification import do_verify_supporters
 
 
 class Command(BaseCommand):
-    help = "Rebuild a campaign's report from its rows: JSON, CSV (one figure a row), HTML or PDF."
+    help = (
+        "A campaign's report, from its counters and what the fold keeps (posts not folded yet "
+        "are folded first): JSON, CSV (one figure a row), HTML or PDF. --recount counts every "
+        "figure again from the posts and stops if the counters disagree."
+    )
     # As for `import`: the system checks are `doctor`'s and `check`'s, not every report's.
     requires_system_checks: list[str] = []
 
@@ -22,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("slug", metavar="SLUG")
         parser.add_argument("--format", choices=list(REPORT_FORMATS), default="json")
         parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+        parser.add_argument(
+            "--recount",
+            action="store_true",
+            help="count again from the posts (several scans of them) and check the counters",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = Campaign.objects.filter(slug=options["slug"]).first()
@@ -42,7 +51,10 @@ class Command(BaseCommand):
         # only: it counts the verifications it finds).
         say("verifying supporters against the collected posts")
         do_verify_supporters(campaign)
-        report = full_report(campaign, say)
+        try:
+            report = full_report(campaign, say, recount=options["recount"])
+        except CountersDisagree as error:
+            raise CommandError(str(error)) from None
         sys.stderr.write(
             f"report {campaign.slug}: {report['posts']['total']} posts, "
             f"{report['authors']['unique']} authors, {report['supporters']['joined']} joined; "

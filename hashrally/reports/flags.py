@@ -1,0 +1,199 @@
+"""The authenticity rules (reports/authenticity.py) applied to what the fold keeps, so that a
+report reads authors and the few posts that matter, not every post:
+
+- bot-like authors: one scan of the campaign's authors, the rules' signals written in SQL to
+  pick the candidates, `authenticity.bot_like` deciding on each;
+- bursts: the ten-minute counts point to the only spans where one can be; their posts alone are
+  read and passed to `authenticity.bursts`;
+- suspect posts by bot-like authors: those authors' posts, looked up by author.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hashrally.core.sql import select_in
+from hashrally.listening import queries
+from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.reports import copies, sql
+from hashrally.reports.models import CampaignAuthor
+
+if TYPE_CHECKING:
+    from hashrally.reports.authenticity import Burst
+
+
+@dataclass(frozen=True, slots=True)
+class Bot:
+    posts: int
+    followers: int
+    reasons: list[str]
+
+
+def _at(epoch: float | None) -> dt.datetime | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def bot_like_authors(campaign_id: int) -> dict[tuple[str, str], Bot]:
+    """The campaign's bot-like authors, with their posts, followers and the signals that fired.
+
+    The SQL writes each rule of `authenticity.bot_like` as a 0/1 signal and keeps the authors
+    whose signals could make them bot-like (never stricter than the rule); the rule itself then
+    decides on each, so there is one statement of it."""
+    from hashrally.reports import authenticity as rules
+
+    first, last = sql.epoch("c.first_at"), sql.epoch("c.last_at")
+    created = sql.epoch("a.created_at")
+    new_account = (
+        f"{created} IS NOT NULL AND {first} IS NOT NULL AND {first} >= {created} "
+        f"AND {first} - {created} < {rules.NEW_ACCOUNT_DAYS * 86400}"
+    )
+    span_days = (
+        f"CASE WHEN {first} IS NOT NULL AND {last} IS NOT NULL AND {last} - {first} > "
+        f"{rules.HIGH_RATE_MIN_SPAN_DAYS * 86400} THEN ({last} - {first}) / 86400.0 "
+        f"ELSE {rules.HIGH_RATE_MIN_SPAN_DAYS} END"
+    )
+    high_rate = f"c.posts > {rules.HIGH_RATE_POSTS_PER_DAY} * {span_days}"
+    no_description = sql.blank("COALESCE(a.description, '')")
+    no_name = sql.blank("COALESCE(a.name, '')")
+    empty_profile = f"{no_description} AND {no_name}"
+    # Integers, not the rule's division: at least every author the rule flags.
+    follow_ratio = (
+        f"a.followers IS NOT NULL AND a.following IS NOT NULL "
+        f"AND a.following >= {rules.FOLLOW_RATIO_MIN_FOLLOWING} "
+        f"AND a.followers * {round(1 / rules.FOLLOW_RATIO_MAX)} <= a.following"
+    )
+    signals = " + ".join(
+        f"CASE WHEN {s} THEN 1 ELSE 0 END"
+        for s in (new_account, high_rate, empty_profile, follow_ratio)
+    )
+    found: dict[tuple[str, str], Bot] = {}
+    for (
+        network,
+        author_id,
+        posts,
+        first_at,
+        last_at,
+        created_at,
+        followers,
+        following,
+        name,
+        description,
+        label,
+    ) in sql.stream(
+        f"SELECT c.network, c.author_id, c.posts, {first}, {last}, {created}, a.followers, "  # noqa: S608
+        f"a.following, a.name, a.description, a.bot_label FROM {sql.table(CampaignAuthor)} c "
+        f"LEFT JOIN {sql.table(Author)} a ON a.network = c.network "
+        "AND a.author_id = c.author_id WHERE c.campaign_id = %s "
+        f"AND (a.bot_label = %s OR {signals} >= {rules.BOT_MIN_SIGNALS})",
+        [campaign_id, True],
+    ):
+        active = (last_at - first_at) / 86400 if first_at and last_at else 0.0
+        is_bot, reasons = rules.bot_like(
+            rules.AuthorSignals(
+                network=network,
+                author_id=author_id,
+                created_at=_at(created_at),
+                first_post_at=_at(first_at),
+                posts_in_campaign=posts,
+                active_days=max(active, 1 / 24),
+                followers=followers,
+                following=following,
+                name=name or "",
+                description=description or "",
+                has_default_profile=None,
+                bot_label=label,
+            )
+        )
+        if is_bot:
+            found[network, author_id] = Bot(posts, followers or 0, reasons)
+    return found
+
+
+def bursts(campaign_id: int, posts: dict[str, int], new: dict[str, int]) -> list[Burst]:
+    """`authenticity.bursts` over the campaign's posts, reading only those around a ten-minute
+    span (fold.ten_minutes) where one can start: a window from a post lies within its span and
+    the next, so it can hold enough posts from new accounts only if those two spans hold at
+    least `min_posts` posts and half as many that may be from new accounts (`new` counts the
+    posts of authors new or not known when folded, never fewer than the new ones)."""
+    from hashrally.reports import authenticity as rules
+
+    least = rules.BURST_MIN_POSTS
+    starts: set[str] = set()
+    for span, count in posts.items():
+        following = _next(span)
+        if (
+            count + posts.get(following, 0) >= least
+            and new.get(span, 0) + new.get(following, 0) >= rules.BURST_MIN_NEW_SHARE * least
+        ):
+            starts.add(span)
+    if not starts:
+        return []
+    # Each starting span and the next, joined where they touch.
+    ranges: list[list[dt.datetime]] = []
+    for span in sorted(starts):
+        begin = _start(span)
+        end = begin + 2 * _TEN_MINUTES
+        if ranges and begin <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], end)
+        else:
+            ranges.append([begin, end])
+    events: list[tuple[dt.datetime, bool]] = []
+    account_created, post_created = sql.epoch("a.created_at"), sql.epoch("p.created_at")
+    for at in range(0, len(ranges), _RANGES_A_QUERY):
+        chunk = ranges[at : at + _RANGES_A_QUERY]
+        within = " OR ".join(["(p.created_at >= %s AND p.created_at < %s)"] * len(chunk))
+        for created, account in sql.stream(
+            f"SELECT {post_created}, {account_created} FROM {queries.matched_posts()} "  # noqa: S608
+            f"LEFT JOIN {sql.table(Author)} a ON a.network = p.network "
+            f"AND a.author_id = p.author_id WHERE m.campaign_id = %s AND ({within})",
+            [campaign_id, *(_db(moment) for pair in chunk for moment in pair)],
+        ):
+            if created is None:
+                continue
+            is_new = account is not None and created - account < rules.NEW_ACCOUNT_DAYS * 86400
+            events.append((dt.datetime.fromtimestamp(created, dt.UTC), is_new))
+    # A window from a post in the last span read may miss posts of the span after, but it
+    # cannot qualify: that span did not start one, so it holds under `min_posts` posts or under
+    # half as many from new accounts, with or without the posts after it.
+    return rules.bursts(events)
+
+
+_TEN_MINUTES = dt.timedelta(minutes=10)
+_RANGES_A_QUERY = 100
+
+
+def _start(span: str) -> dt.datetime:
+    return dt.datetime.strptime(span + "0", "%Y-%m-%dT%H:%M").replace(tzinfo=dt.UTC)
+
+
+def _next(span: str) -> str:
+    return (_start(span) + _TEN_MINUTES).strftime("%Y-%m-%dT%H:%M")[:15]
+
+
+def _db(moment: dt.datetime) -> object:
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def suspect_posts_of(campaign_id: int, authors: list[tuple[str, str]], suspect: set[int]) -> int:
+    """How many of these authors' posts in the campaign are in the suspect clusters."""
+    if not authors or not suspect:
+        return 0
+    from hashrally.reports import authenticity
+
+    digests: list[str] = []
+    for network in sorted({n for n, _ in authors}):
+        for kind, text in select_in(
+            f"SELECT p.kind, p.text FROM {sql.table(Post)} p JOIN "  # noqa: S608
+            f"{sql.table(PostMatch)} m ON m.network = p.network AND m.post_id = p.post_id "
+            "WHERE m.campaign_id = %s AND p.network = %s AND p.author_id IN ({marks})",
+            [campaign_id, network],
+            [a for n, a in authors if n == network],
+        ):
+            if kind != "repost" and text and (normalised := authenticity.normalise(text)):
+                digests.append(authenticity.text_digest(normalised))
+    cluster_of = copies.clusters_of(campaign_id, sorted(set(digests)))
+    return sum(1 for d in digests if cluster_of.get(d) in suspect)
