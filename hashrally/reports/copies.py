@@ -9,6 +9,7 @@ buckets (the first text of each group found in the bucket so far), in the order 
 On the same posts both find the same clusters unless a chain of texts is only just similar,
 where the order can join or split it; the tests run both on recorded posts.
 
+When the campaign's message variants change, its texts are kept again (`keep_current`).
 Clusters are kept as their smallest text id (`CampaignText.cluster`): joining two clusters
 relabels the larger id's texts. A post is counted in its text when first folded; a later edit of
 its text does not move it (the counters' edits move hashtags and targets only).
@@ -16,6 +17,7 @@ its text does not move it (the counters' edits move hashtags and targets only).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +27,14 @@ from django.db import connection
 
 from hashrally.campaigns.models import MessageVariant
 from hashrally.core.sql import select_in
+from hashrally.listening import queries
 from hashrally.reports import sql
-from hashrally.reports.models import CampaignText, TextBucket
+from hashrally.reports.models import CampaignText, Figure, TextBucket
 
 # The cluster of texts that use the campaign's own: never counted as suspect.
 TEMPLATE = 0
+# A figure whose key is the fingerprint of the message variants the texts were kept against.
+TEXTS_FOR = "texts_for"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +46,50 @@ class Text:
     normalised: str
 
 
-def _sketch(campaign_id: int) -> Any:
+def _templates(campaign_id: int) -> list[str]:
     from hashrally.campaigns.models import Campaign
-    from hashrally.reports import authenticity
 
     ids = Campaign.objects.get(pk=campaign_id).family_ids()
-    templates = MessageVariant.objects.filter(campaign_id__in=ids).values_list("text", flat=True)
-    return authenticity.Sketch(list(templates))
+    return sorted(MessageVariant.objects.filter(campaign_id__in=ids).values_list("text", flat=True))
+
+
+def _sketch(campaign_id: int) -> Any:
+    from hashrally.reports import authenticity
+
+    return authenticity.Sketch(_templates(campaign_id))
+
+
+def _fingerprint(templates: list[str]) -> str:
+    return hashlib.sha256("\n".join(templates).encode()).hexdigest()
+
+
+def keep_current(campaign_id: int) -> None:
+    """Whether a text uses the campaign's own depends on its message variants: when they
+    changed since the texts were kept, the texts are kept again from the folded posts (one read
+    of them, rare: an organiser editing the texts). Runs in the fold's transaction."""
+    from hashrally.reports import authenticity
+
+    fingerprint = _fingerprint(_templates(campaign_id))
+    stored = Figure.objects.filter(campaign_id=campaign_id, dimension=TEXTS_FOR)
+    if list(stored.values_list("key", flat=True)) == [fingerprint]:
+        return
+    stored.delete()
+    CampaignText.objects.filter(campaign_id=campaign_id).delete()
+    TextBucket.objects.filter(campaign_id=campaign_id).delete()
+    Figure.objects.create(campaign_id=campaign_id, dimension=TEXTS_FOR, key=fingerprint, value=1)
+    batch: list[Text] = []
+    for network, post_id, text in sql.stream(
+        f"SELECT m.network, m.post_id, p.text FROM {queries.matched_posts()} "  # noqa: S608
+        "WHERE m.campaign_id = %s AND NOT m.pending AND p.kind <> %s ORDER BY m.id",
+        [campaign_id, "repost"],
+    ):
+        if text and (normalised := authenticity.normalise(text)):
+            digest = authenticity.text_digest(normalised)
+            batch.append(Text(f"{network}:{post_id}", digest, normalised))
+        if len(batch) >= 5000:
+            add_texts(campaign_id, batch)
+            batch = []
+    add_texts(campaign_id, batch)
 
 
 def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
@@ -79,27 +121,34 @@ def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
     sketch = _sketch(campaign_id)
     signed = sketch.sign([authenticity.shingles(t.normalised) for t in new])
     template = sketch.template_use(signed)
-    rows = CampaignText.objects.bulk_create(
-        CampaignText(
-            campaign_id=campaign_id,
-            digest=t.digest,
-            posts=counts[t.digest],
-            template=bool(is_template),
-            cluster=TEMPLATE,  # the others' are set by _join
-            first_post=t.post[:330],
-            signature=None if is_template else signed[i].tobytes(),
+    with connection.cursor() as cursor:
+        # The others' cluster is set by _join.
+        inserted = sql.many(
+            cursor,
+            f"INSERT INTO {table} (campaign_id, digest, posts, template, cluster, first_post, "
+            "signature)",
+            [
+                [
+                    campaign_id,
+                    t.digest,
+                    counts[t.digest],
+                    is_template,
+                    TEMPLATE,
+                    t.post[:330],
+                    None if is_template else signed[i].tobytes(),
+                ]
+                for i, (t, is_template) in enumerate(zip(new, template.tolist(), strict=True))
+            ],
+            "RETURNING id, digest",
+            ("bigint", "text", "integer", "boolean", "bigint", "text", "bytea"),
         )
-        for i, (t, is_template) in enumerate(zip(new, template.tolist(), strict=True))
-    )
+    id_of = dict((digest, row_id) for row_id, digest in inserted)
     kept = [i for i, is_template in enumerate(template.tolist()) if not is_template]
-    ids = [rows[i].pk for i in kept]
-    _join(campaign_id, sketch, ids, signed[kept])
+    _join(campaign_id, sketch, [id_of[new[i].digest] for i in kept], signed[kept])
 
 
 def _update_counts(cursor: Any, table: str, rows: list[list[Any]]) -> None:
-    from hashrally.reports.fold import _many
-
-    _many(
+    sql.many(
         cursor,
         "WITH v(n, id) AS (",
         rows,
@@ -109,9 +158,7 @@ def _update_counts(cursor: Any, table: str, rows: list[list[Any]]) -> None:
 
 
 def _set_clusters(cursor: Any, table: str, rows: list[list[Any]]) -> None:
-    from hashrally.reports.fold import _many
-
-    _many(
+    sql.many(
         cursor,
         "WITH v(cluster, id) AS (",
         rows,
@@ -157,7 +204,7 @@ def _join(campaign_id: int, sketch: Any, ids: list[int], signed: Any) -> None:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    new_buckets: list[TextBucket] = []
+    new_buckets: list[list[int]] = []
     for row, text_id in enumerate(ids):
         signature = signed[row]
         cluster_of[text_id] = text_id
@@ -170,16 +217,22 @@ def _join(campaign_id: int, sketch: Any, ids: list[int], signed: Any) -> None:
             hits = [leader for (leader, _), ok in zip(here, similar, strict=True) if ok]
             if not hits:
                 here.append((text_id, signature))
-                new_buckets.append(
-                    TextBucket(campaign_id=campaign_id, band=band, key=key, text=text_id)
-                )
+                new_buckets.append([campaign_id, band, key, text_id])
             for leader in hits:
                 union(cluster_of[leader], text_id)
-    TextBucket.objects.bulk_create(new_buckets, batch_size=2000)
+    with connection.cursor() as cursor:
+        sql.many(
+            cursor,
+            f"INSERT INTO {buckets} (campaign_id, band, {sql.quote('key')}, text)",
+            new_buckets,
+            "",
+            ("bigint", "smallint", "bigint", "bigint"),
+        )
     # Relabel: each new text to its root; each old cluster joined to a smaller root, whole.
     new_rows = [[find(text_id), text_id] for text_id in ids]
+    new = set(ids)
     merged = sorted(
-        {(find(c), c) for c in set(cluster_of.values()) if c not in ids and find(c) != c}
+        {(find(c), c) for c in set(cluster_of.values()) if c not in new and find(c) != c}
     )
     with connection.cursor() as cursor:
         _set_clusters(cursor, table, new_rows)

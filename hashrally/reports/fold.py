@@ -26,6 +26,7 @@ Kept for the report's authenticity section and hash, not shown as such (RUNNING)
   burst_posts, burst_new  "YYYY-MM-DDTHH:M" (10 minutes, UTC) -> posts, and those whose author's
                account was under 30 days old or not known: where a burst can be
   dataset      "0".."7" -> sums of the 32-bit words of each post's line hash (dataset_hash)
+  texts_for    the message variants the texts were kept against (copies.keep_current)
 The campaign's distinct texts and their clusters are kept by reports/copies.py, and each
 author's first and last post in CampaignAuthor.
 """
@@ -52,32 +53,9 @@ METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
-RUNNING = ("burst_posts", "burst_new", "dataset")
+RUNNING = ("burst_posts", "burst_new", "dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 _LANES = struct.Struct("<8I")
-
-
-def _many(cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]) -> None:
-    """`head <rows> tail` where <rows> is a set of rows: on PostgreSQL one array a column
-    (`unnest`), so a thousand rows are a handful of parameters; elsewhere VALUES lists of a
-    few hundred rows. Either way a statement per many rows, not a round trip per row."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
-        cursor.execute(
-            f"{head} SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608 (names from code)
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return
-    marks = "(" + ", ".join(["%s"] * len(types)) + ")"
-    step = max(1, 900 // len(types))  # SQLite's default limit is 999 parameters a statement
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        cursor.execute(
-            f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}",
-            [value for row in chunk for value in row],
-        )
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -140,7 +118,7 @@ def add(campaign_id: int, figures: Counter[tuple[str, str]]) -> None:
         return
     table, key, value = sql.table(Figure), sql.quote("key"), sql.quote("value")
     with connection.cursor() as cursor:
-        _many(
+        sql.many(
             cursor,
             f"INSERT INTO {table} (campaign_id, dimension, {key}, {value})",
             rows,
@@ -169,6 +147,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
     with transaction.atomic():
         lock([campaign_id])
+        copies.keep_current(campaign_id)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
@@ -288,13 +267,6 @@ def _move(
         figures[dimension, key] += 1
 
 
-def _moment(epoch: float | None) -> Any:
-    """An epoch as the database takes a timestamp in raw SQL."""
-    if epoch is None:
-        return None
-    return connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(epoch, dt.UTC))
-
-
 def _authors(
     campaign_id: int,
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
@@ -356,8 +328,8 @@ def _authors(
                     followers,
                     first,
                     language,
-                    _moment(first_at),
-                    _moment(last_at),
+                    first_at,
+                    last_at,
                 ]
             )
             continue
@@ -382,8 +354,8 @@ def _authors(
                 count + len(posts),
                 followers,
                 first,
-                _moment(first_at),
-                _moment(last_at),
+                first_at,
+                last_at,
                 campaign_id,
                 network,
                 author_id,
@@ -400,19 +372,21 @@ def _authors(
             cursor.executemany(
                 f"INSERT INTO {table} (campaign_id, network, author_id, posts, followers, "  # noqa: S608
                 "first_hour, language, first_at, last_at, country, country_method) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '{PENDING_COUNTRY}', '')",
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, {sql.from_epoch('%s')}, "
+                f"{sql.from_epoch('%s')}, '{PENDING_COUNTRY}', '')",
                 new_rows,
             )
-        _many(
+        sql.many(
             cursor,
             "WITH v(posts, followers, first_hour, first_at, last_at, campaign_id, network, "
             "author_id) AS (",
             changed_rows,
             f") UPDATE {table} SET posts = v.posts, followers = v.followers, "  # noqa: S608
-            f"first_hour = v.first_hour, first_at = v.first_at, last_at = v.last_at "
+            f"first_hour = v.first_hour, first_at = {sql.from_epoch('v.first_at')}, "
+            f"last_at = {sql.from_epoch('v.last_at')} "
             f"FROM v WHERE {table}.campaign_id = v.campaign_id "
             f"AND {table}.network = v.network AND {table}.author_id = v.author_id",
-            ("integer", "bigint", "text", "timestamptz", "timestamptz", "bigint", "text", "text"),
+            ("integer", "bigint", "text", "float8", "float8", "bigint", "text", "text"),
         )
 
 

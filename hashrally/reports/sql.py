@@ -48,6 +48,44 @@ def element() -> str:
     return "e" if connection.vendor == "postgresql" else "e.value"
 
 
+def many(
+    cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    """`head <rows> tail` where <rows> is a set of rows: on PostgreSQL one array a column
+    (`unnest`), so a thousand rows are a handful of parameters; elsewhere VALUES lists of a
+    few hundred rows. Either way a statement per many rows, not a round trip per row. What a
+    RETURNING tail returns, in order."""
+    out: list[tuple[Any, ...]] = []
+    if not rows:
+        return out
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        cursor.execute(
+            f"{head} SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608 (names from code)
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return cursor.fetchall() if cursor.description else out
+    marks = "(" + ", ".join(["%s"] * len(types)) + ")"
+    step = max(1, 900 // len(types))  # SQLite's default limit is 999 parameters a statement
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        cursor.execute(
+            f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}",
+            [value for row in chunk for value in row],
+        )
+        if cursor.description:
+            out += cursor.fetchall()
+    return out
+
+
+def from_epoch(expression: str) -> str:
+    """A timestamp from seconds since 1970 (the database's own conversion: faster than
+    handing the driver a datetime per value)."""
+    if connection.vendor == "postgresql":
+        return f"to_timestamp({expression})"
+    return f"datetime({expression}, 'unixepoch')"
+
+
 def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

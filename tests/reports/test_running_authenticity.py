@@ -174,16 +174,15 @@ def test_it_finds_the_bursts_the_rules_find_in_all_posts(
         # New accounts early in each spell, old ones late: a window cut short looks new.
         if rng.random() < (0.85 if minute - int(minute / 10) * 10 < 9 else 0.1):
             new_authors.add(author)
-        posts.append((author, rng.choice(texts), START + dt.timedelta(minutes=minute)))
+        moment = START + dt.timedelta(seconds=round(minute * 60))
+        posts.append((author, rng.choice(texts), moment))
     run_import(write_posts(tmp_path, posts), "csv")
     for author, _, _ in posts:
         created = START - dt.timedelta(days=2 if author in new_authors else 400)
         Author.objects.create(network="x", author_id=author, handle=author, created_at=created)
     campaign = Campaign.objects.get(slug=CHILD)
     fold_in_steps(campaign, 37)
-    expected = authenticity.bursts(
-        (moment.replace(microsecond=0), author in new_authors) for author, _, moment in posts
-    )
+    expected = authenticity.bursts((moment, author in new_authors) for author, _, moment in posts)
     assert len(expected) > 2, "the posts were meant to hold bursts"
     assert any(b.start == START + dt.timedelta(minutes=57) for b in expected)
     found = compute_extras(campaign)["authenticity"]
@@ -287,3 +286,24 @@ def test_the_report_command_checks_the_counters_when_asked(
     Figure.objects.filter(campaign=campaign, dimension="language", key="en").update(value=1)
     with pytest.raises(CommandError, match=r"language 'en': 1 kept, [0-9]+ counted"):
         call_command("report", CHILD, "--recount", stdout=StringIO())
+
+
+def test_it_compares_the_texts_again_when_the_campaign_texts_change(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    text = max(recorded_texts(), key=len)
+    posts = [(f"fan{n}", f"{text} {word}", START) for n, word in enumerate(["a", "b", "c", "d"])]
+    run_import(write_posts(tmp_path, posts), "csv")
+    campaign = Campaign.objects.get(slug=CHILD)
+    fold_in_steps(campaign, 3)
+    flags = compute_extras(campaign)["authenticity"]
+    assert (flags["template_posts"], flags["suspect_cluster_posts"]) == (0, 4)
+    # The organiser adds the text they copied as one of the campaign's: template use.
+    variant = campaign.variants.create(language="en", position=9, text=text)
+    fold_in_steps(campaign, 3)
+    flags = compute_extras(campaign)["authenticity"]
+    assert (flags["template_posts"], flags["suspect_cluster_posts"]) == (4, 0)
+    variant.delete()
+    fold_in_steps(campaign, 3)
+    flags = compute_extras(campaign)["authenticity"]
+    assert (flags["template_posts"], flags["suspect_cluster_posts"]) == (0, 4)
