@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard hashrally/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test check bench install messages browser pdf proxy clean
+.PHONY: demo test check bench bench-scale install messages browser pdf proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,12 @@ bench: $(VENV)/.installed-test messages pdf
 	$(BIN)/python bench/spike.py
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/reports.py
+
+# The reports part on 10,000,000 posts by 2,500,000 authors, in its own database (filling and
+# folding it takes about half an hour on 2 cores; later runs reuse it): see docs/benchmarks.md.
+bench-scale: $(VENV)/.installed-test messages pdf
+	BENCH_REPORT_POSTS=10000000 BENCH_REPORT_AUTHORS=2500000 \
+	BENCH_REPORT_DB=hashrally_bench_scale $(BIN)/python bench/reports.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static $(MO_FILES)

@@ -26,7 +26,8 @@ from run import base_env  # bench/, beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DB_NAME = "hashrally_bench_reports"
+# `make bench-scale` runs this on ten million posts, in a database of its own.
+DB_NAME = os.environ.get("BENCH_REPORT_DB", "hashrally_bench_reports")
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE_URL = f"{PG_SERVER}/{DB_NAME}"
 SLUG = "recognize-to-reconcile"
@@ -155,7 +156,9 @@ def main() -> None:
     if not ready or "--fresh" in sys.argv:
         fill(environment)
     else:
-        say(f"database {DB_NAME} holds {POSTS:,} posts: reusing it")
+        say(f"database {DB_NAME} holds {POSTS:,} posts: reusing it (migrating it first)")
+        # A migration may ask for everything to be counted again: the fold below then runs.
+        hashrally(environment, "migrate", "-v0")
     os.environ.update(environment)
     sys.path.insert(0, str(REPO))
     import django
@@ -185,6 +188,12 @@ def main() -> None:
             folded += n
             if folded % 100_000 < fold.FOLD_BATCH:
                 say(f"  folded {folded:,}")
+                # What autovacuum does as tables grow (it is off on this machine's server): the
+                # planner otherwise keeps the statistics of the empty tables the fold fills, and
+                # walks a campaign's whole index for each batch of authors.
+                with connection.cursor() as cursor:
+                    for table in ("campaignauthor", "campaigntext", "textbucket", "figure"):
+                        cursor.execute(f"ANALYZE reports_{table}")
         while fold.place_authors(campaign.pk):
             pass
         fold_seconds = time.perf_counter() - started
@@ -245,11 +254,11 @@ def main() -> None:
         f"full read of the posts table {read:8.2f} s (SELECT * into the application, median of 3)"
     )
     print(f"in-database scan (aggregate) {scan:8.2f} s (median of 3)")
-    ratio = report_seconds / read
+    scans_worth = report_seconds / scan
     print(
-        f"report --format json         {report_seconds:8.2f} s = {ratio:.1f} full reads "
-        f"(goal: at most 10) {'PASS' if ratio <= 10 else 'FAIL'}; "
-        f"= {report_seconds / scan:.0f} in-database aggregate scans"
+        f"report --format json         {report_seconds:8.2f} s = {report_seconds / read:.2f} "
+        f"full reads; = {scans_worth:.1f} in-database aggregate scans (goal: at most 10) "
+        f"{'PASS' if scans_worth <= 10 else 'FAIL'}"
     )
 
 

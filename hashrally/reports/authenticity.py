@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -422,6 +422,7 @@ def bursts(
     window_minutes: int = BURST_WINDOW_MINUTES,
     min_posts: int = BURST_MIN_POSTS,
     min_new_share: float = BURST_MIN_NEW_SHARE,
+    starting: Callable[[datetime], bool] | None = None,
 ) -> list[Burst]:
     """Short spells of many posts mostly from new accounts.
 
@@ -431,6 +432,10 @@ def bursts(
     share of ``min_new_share`` or more come from new accounts, qualifies; qualifying windows
     that overlap are merged into one burst, reported from its first to its last post with the
     counts of all posts in between.
+
+    ``starting``, when given, says which posts may start a window: a caller that knows the
+    others cannot start a qualifying one (reports/flags.py) passes only the posts around those
+    that can, and windows from the rest would see too few of the posts after them.
     """
     ordered = sorted(events, key=lambda e: e[0])
     times = [t for t, _ in ordered]
@@ -445,6 +450,8 @@ def bursts(
         end = max(end, start)
         while end + 1 < len(times) and times[end + 1] - times[start] < window:
             end += 1
+        if starting is not None and not starting(times[start]):
+            continue
         count = end - start + 1
         new = new_before[end + 1] - new_before[start]
         if count >= min_posts and new >= min_new_share * count:

@@ -35,7 +35,7 @@ def compute_extras(campaign: Campaign) -> Extras:
     """Authenticity, top posts and authors, supporters, sources and the dataset hash, from
     what the fold keeps (reports/fold.py, reports/copies.py): a few grouped scans of authors
     and distinct texts, and reads of the posts that matter (bot-like authors' posts, posts in
-    a ten-minute span where a burst can be, the top ten), never a read of every post."""
+    the minutes where a burst can be, the top ten), never a read of every post."""
     ids = campaign.family_ids()
     running: dict[str, dict[str, int]] = {}
     for dimension, key, value in Figure.objects.filter(
@@ -43,9 +43,7 @@ def compute_extras(campaign: Campaign) -> Extras:
     ).values_list("dimension", "key", "value"):
         running.setdefault(dimension, {})[key] = value
     bots = flags.bot_like_authors(campaign.pk)
-    found_bursts = flags.bursts(
-        campaign.pk, running.get("burst_posts", {}), running.get("burst_new", {})
-    )
+    found_bursts = flags.bursts(campaign.pk)
     found = copies.clusters(campaign.pk)
     top_clusters = found.suspect[:TOP]
     samples = dict(

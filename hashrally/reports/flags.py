@@ -3,7 +3,7 @@ report reads authors and the few posts that matter, not every post:
 
 - bot-like authors: one scan of the campaign's authors, the rules' signals written in SQL to
   pick the candidates, `authenticity.bot_like` deciding on each;
-- bursts: the ten-minute counts point to the only spans where one can be; their posts alone are
+- bursts: the counts per minute point to the only spans where one can be; their posts alone are
   read and passed to `authenticity.bursts`;
 - suspect posts by bot-like authors: those authors' posts, looked up by author.
 """
@@ -18,7 +18,7 @@ from hashrally.core.sql import select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, Post, PostMatch
 from hashrally.reports import copies, sql
-from hashrally.reports.models import CampaignAuthor
+from hashrally.reports.models import CampaignAuthor, CampaignMinute
 
 if TYPE_CHECKING:
     from hashrally.reports.authenticity import Burst
@@ -111,71 +111,78 @@ def bot_like_authors(campaign_id: int) -> dict[tuple[str, str], Bot]:
     return found
 
 
-def bursts(campaign_id: int, posts: dict[str, int], new: dict[str, int]) -> list[Burst]:
-    """`authenticity.bursts` over the campaign's posts, reading only those around a ten-minute
-    span (fold.ten_minutes) where one can start: a window from a post lies within its span and
-    the next, so it can hold enough posts from new accounts only if those two spans hold at
-    least `min_posts` posts and half as many that may be from new accounts (`new` counts the
-    posts of authors new or not known when folded, never fewer than the new ones)."""
+def bursts(campaign_id: int) -> list[Burst]:
+    """`authenticity.bursts` over the campaign's posts, reading only the posts of the minutes
+    where a qualifying window can start, and of the ten minutes after each.
+
+    A window from a post in minute m holds posts of minutes m to m + 10 only, and every post of
+    minutes m + 1 to m + 9. So it can qualify only if minutes m..m+10 hold at least `min_posts`
+    posts, and at least `min_new_share` of `min_posts` that may be from new accounts, and at
+    least `min_new_share` of the posts of minutes m+1..m+9 (CampaignMinute counts the posts of
+    authors new or not known when folded: never fewer than the new ones)."""
+    import numpy as np
+
     from hashrally.reports import authenticity as rules
 
+    rows = sql.rows(
+        f"SELECT minute, posts, maybe_new FROM {sql.table(CampaignMinute)} "  # noqa: S608
+        "WHERE campaign_id = %s ORDER BY minute",
+        [campaign_id],
+    )
+    if not rows:
+        return []
+    span = rules.BURST_WINDOW_MINUTES
+    first = rows[0][0]
+    size = rows[-1][0] - first + span + 2
+    posts = np.zeros(size, dtype=np.int64)
+    new = np.zeros(size, dtype=np.int64)
+    for minute, n, maybe in rows:
+        posts[minute - first] = n
+        new[minute - first] = maybe
+    before_posts = np.concatenate(([0], np.cumsum(posts)))
+    before_new = np.concatenate(([0], np.cumsum(new)))
+    at = np.flatnonzero(posts[: size - span - 1])
+    most_posts = before_posts[at + span + 1] - before_posts[at]  # minutes m..m+10
+    most_new = before_new[at + span + 1] - before_new[at]
+    least_posts = before_posts[at + span] - before_posts[at + 1]  # minutes m+1..m+9
     least = rules.BURST_MIN_POSTS
-    starts: set[str] = set()
-    for span, count in posts.items():
-        following = _next(span)
-        if (
-            count + posts.get(following, 0) >= least
-            and new.get(span, 0) + new.get(following, 0) >= rules.BURST_MIN_NEW_SHARE * least
-        ):
-            starts.add(span)
+    share = rules.BURST_MIN_NEW_SHARE
+    can = (most_posts >= least) & (most_new >= share * least) & (most_new >= share * least_posts)
+    starts = {int(m) + first for m in at[can].tolist()}
     if not starts:
         return []
-    # Each starting span and the next, joined where they touch.
-    ranges: list[list[dt.datetime]] = []
-    for span in sorted(starts):
-        begin = _start(span)
-        end = begin + 2 * _TEN_MINUTES
-        if ranges and begin <= ranges[-1][1]:
-            ranges[-1][1] = max(ranges[-1][1], end)
+    # Each starting minute and the ten after it, joined where they touch.
+    ranges: list[list[int]] = []
+    for minute in sorted(starts):
+        if ranges and minute <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], minute + span + 1)
         else:
-            ranges.append([begin, end])
+            ranges.append([minute, minute + span + 1])
     events: list[tuple[dt.datetime, bool]] = []
     account_created, post_created = sql.epoch("a.created_at"), sql.epoch("p.created_at")
-    for at in range(0, len(ranges), _RANGES_A_QUERY):
-        chunk = ranges[at : at + _RANGES_A_QUERY]
+    for at_range in range(0, len(ranges), _RANGES_A_QUERY):
+        chunk = ranges[at_range : at_range + _RANGES_A_QUERY]
         within = " OR ".join(["(p.created_at >= %s AND p.created_at < %s)"] * len(chunk))
         for created, account in sql.stream(
             f"SELECT {post_created}, {account_created} FROM {queries.matched_posts()} "  # noqa: S608
             f"LEFT JOIN {sql.table(Author)} a ON a.network = p.network "
             f"AND a.author_id = p.author_id WHERE m.campaign_id = %s AND ({within})",
-            [campaign_id, *(_db(moment) for pair in chunk for moment in pair)],
+            [campaign_id, *(_db(minute) for pair in chunk for minute in pair)],
         ):
             if created is None:
                 continue
             is_new = account is not None and created - account < rules.NEW_ACCOUNT_DAYS * 86400
             events.append((dt.datetime.fromtimestamp(created, dt.UTC), is_new))
-    # A window from a post in the last span read may miss posts of the span after, but it
-    # cannot qualify: that span did not start one, so it holds under `min_posts` posts or under
-    # half as many from new accounts, with or without the posts after it.
-    return rules.bursts(events)
+    return rules.bursts(events, starting=lambda moment: int(moment.timestamp() // 60) in starts)
 
 
-_TEN_MINUTES = dt.timedelta(minutes=10)
 _RANGES_A_QUERY = 100
 
 
-def _start(span: str) -> dt.datetime:
-    return dt.datetime.strptime(span + "0", "%Y-%m-%dT%H:%M").replace(tzinfo=dt.UTC)
-
-
-def _next(span: str) -> str:
-    return (_start(span) + _TEN_MINUTES).strftime("%Y-%m-%dT%H:%M")[:15]
-
-
-def _db(moment: dt.datetime) -> object:
+def _db(minute: int) -> object:
     from django.db import connection
 
-    return connection.ops.adapt_datetimefield_value(moment)
+    return connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(minute * 60, dt.UTC))
 
 
 def suspect_posts_of(campaign_id: int, authors: list[tuple[str, str]], suspect: set[int]) -> int:

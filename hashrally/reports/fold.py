@@ -23,12 +23,11 @@ Dimensions (docs/metrics.md defines every figure):
   country      estimated author country ("" unplaced, "?" not estimated yet) -> authors
   country_method  location | language | "" -> authors (placed ones)
 Kept for the report's authenticity section and hash, not shown as such (RUNNING):
-  burst_posts, burst_new  "YYYY-MM-DDTHH:M" (10 minutes, UTC) -> posts, and those whose author's
-               account was under 30 days old or not known: where a burst can be
   dataset      "0".."7" -> sums of the 32-bit words of each post's line hash (dataset_hash)
   texts_for    the message variants the texts were kept against (copies.keep_current)
-The campaign's distinct texts and their clusters are kept by reports/copies.py, and each
-author's first and last post in CampaignAuthor.
+The campaign's distinct texts and their clusters are kept by reports/copies.py, each author's
+first and last post in CampaignAuthor, and posts per minute (with those whose author's account
+was under 30 days old or not known: where a burst can be) in CampaignMinute.
 """
 
 from __future__ import annotations
@@ -47,13 +46,13 @@ from hashrally.core.sql import select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, Post, PostMatch
 from hashrally.reports import copies, sql
-from hashrally.reports.models import CampaignAuthor, Figure
+from hashrally.reports.models import CampaignAuthor, CampaignMinute, Figure
 
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
-RUNNING = ("burst_posts", "burst_new", "dataset", copies.TEXTS_FOR)
+RUNNING = ("dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 _LANES = struct.Struct("<8I")
 
@@ -75,13 +74,6 @@ def day_hour(created: Any) -> tuple[str, str]:
     moment = created.astimezone(dt.UTC) if created.tzinfo else created
     text = moment.isoformat()
     return text[:10], f"{text[:10]}T{text[11:13]}"
-
-
-def ten_minutes(epoch: float | None) -> str:
-    """ "YYYY-MM-DDTHH:M", the ten minutes (UTC) a moment falls in; "" for none."""
-    if epoch is None:
-        return ""
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M")[:15]
 
 
 def dataset_line(network: str, post_id: str, author_id: str, metrics: list[Any]) -> bytes:
@@ -295,6 +287,7 @@ def _authors(
         ):
             known[network, author_id] = (posts, followers, first or "", first_at, last_at)
     keys: list[tuple[str, str]] = []
+    minutes: Counter[tuple[int, bool]] = Counter()  # (minute, all posts or maybe new only)
     reach = impressions = 0
     new_rows: list[list[Any]] = []
     changed_rows: list[list[Any]] = []
@@ -303,12 +296,11 @@ def _authors(
         # Where a burst of new accounts can be: an author not known yet may be new.
         account = account_of.get((network, author_id))
         for _, _, epoch in posts:
-            if epoch is None:
-                continue
-            bucket = ten_minutes(epoch)
-            keys.append(("burst_posts", bucket))
-            if account is None or epoch - account < NEW_ACCOUNT_SECONDS:
-                keys.append(("burst_new", bucket))
+            if epoch is not None:
+                minute = int(epoch // 60)
+                minutes[minute, True] += 1
+                if account is None or epoch - account < NEW_ACCOUNT_SECONDS:
+                    minutes[minute, False] += 1
         # Hours sort as text; a post without a time ("") counts only if it is all there is.
         first = min((hour for hour, _, _ in posts if hour), default="")
         moments = [epoch for _, _, epoch in posts if epoch is not None]
@@ -367,15 +359,26 @@ def _authors(
     figures["total", "potential_reach"] += reach
     figures["total", "potential_impressions"] += impressions
     with connection.cursor() as cursor:
-        if new_rows:
-            # executemany: psycopg pipelines it, faster here than long multi-row statements.
-            cursor.executemany(
-                f"INSERT INTO {table} (campaign_id, network, author_id, posts, followers, "  # noqa: S608
-                "first_hour, language, first_at, last_at, country, country_method) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, {sql.from_epoch('%s')}, "
-                f"{sql.from_epoch('%s')}, '{PENDING_COUNTRY}', '')",
-                new_rows,
-            )
+        counted = sorted({minute for minute, _ in minutes})
+        sql.many(
+            cursor,
+            f"INSERT INTO {sql.table(CampaignMinute)} (campaign_id, minute, posts, maybe_new)",
+            [[campaign_id, m, minutes[m, True], minutes[m, False]] for m in counted],
+            "ON CONFLICT (campaign_id, minute) DO UPDATE SET "
+            f"posts = {sql.table(CampaignMinute)}.posts + excluded.posts, "
+            f"maybe_new = {sql.table(CampaignMinute)}.maybe_new + excluded.maybe_new",
+            ("bigint", "bigint", "integer", "integer"),
+        )
+        columns = "campaign_id, network, author_id, posts, followers, first_hour, language"
+        sql.many(
+            cursor,
+            f"WITH v({columns}, first_at, last_at) AS (",
+            new_rows,
+            f") INSERT INTO {table} ({columns}, first_at, last_at, country, country_method) "  # noqa: S608
+            f"SELECT {columns}, {sql.from_epoch('first_at')}, {sql.from_epoch('last_at')}, "
+            f"'{PENDING_COUNTRY}', '' FROM v",
+            ("bigint", "text", "text", "integer", "bigint", "text", "text", "float8", "float8"),
+        )
         sql.many(
             cursor,
             "WITH v(posts, followers, first_hour, first_at, last_at, campaign_id, network, "

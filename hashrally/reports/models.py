@@ -108,6 +108,27 @@ class TextBucket(models.Model):
         return f"{self.campaign_id} band {self.band} {self.key}"
 
 
+class CampaignMinute(models.Model):
+    """A minute (UTC) with campaign posts: how many, and how many whose author's account was
+    new or not known when folded. The report reads these to find the only spans where a burst
+    of new accounts can be (reports/flags.py), and reads the posts of those spans alone."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    minute = models.BigIntegerField()  # seconds since 1970 // 60
+    posts = models.PositiveIntegerField(default=0)
+    maybe_new = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "minute"], name="one_minute_per_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} minute {self.minute}: {self.posts}"
+
+
 class ReportExtras(models.Model):
     """What cannot be counted incrementally (authenticity, top posts and authors, verified
     supporters): rebuilt by the worker when the campaign's posts changed, at most every few

@@ -162,6 +162,35 @@ def test_it_finds_the_bursts_the_rules_find_in_all_posts(
     texts = recorded_texts()
     posts: list[tuple[str, str, dt.datetime]] = []
     new_authors: set[str] = set()
+    # Two hours on: 20 posts from new accounts in 11:00:00-11:00:19, 25 in 11:08, 3 at 11:10:30,
+    # 60 from old accounts in 11:11-11:17. The burst ends at 11:08; a window from 11:08 cut at
+    # 11:11 would look like one too, and carry it on to 11:10:30.
+    late = START + dt.timedelta(hours=2)
+    for n, (second, is_new) in enumerate(
+        [(s, True) for s in range(20)]
+        + [(8 * 60 + 2 * s, True) for s in range(25)]
+        + [(10 * 60 + 30, True)] * 3
+        + [(11 * 60 + 6 * s, False) for s in range(60)]
+    ):
+        posts.append((f"trap{n}", rng.choice(texts), late + dt.timedelta(seconds=second)))
+        if is_new:
+            new_authors.add(f"trap{n}")
+    # At the edge: one post at 13:00:59, 22 in 13:10:00-13:10:42, all from new accounts: the
+    # window from the first holds them all.
+    edge = START + dt.timedelta(hours=4)
+    for n, second in enumerate([59] + [600 + 2 * s for s in range(22)]):
+        posts.append((f"edge{n}", rng.choice(texts), edge + dt.timedelta(seconds=second)))
+        new_authors.add(f"edge{n}")
+    # Just half: four posts a minute for ten minutes from 15:00, two of them from new accounts,
+    # then four from old ones in 15:10:50-15:10:59.
+    even = START + dt.timedelta(hours=6)
+    for n, second in enumerate([60 * m + 15 * k for m in range(10) for k in range(4)]):
+        posts.append((f"even{n}", rng.choice(texts), even + dt.timedelta(seconds=second)))
+        if n % 2:
+            new_authors.add(f"even{n}")
+    for n in range(4):
+        moment = even + dt.timedelta(seconds=650 + 3 * n)
+        posts.append((f"evenold{n}", rng.choice(texts), moment))
     # 8 posts from new accounts in 09:57-09:59, 14 more in 10:00-10:03, nothing else then.
     for n in range(22):
         second = 57 * 60 + n * 20 if n < 8 else 60 * 60 + (n - 8) * 15
@@ -185,6 +214,9 @@ def test_it_finds_the_bursts_the_rules_find_in_all_posts(
     expected = authenticity.bursts((moment, author in new_authors) for author, _, moment in posts)
     assert len(expected) > 2, "the posts were meant to hold bursts"
     assert any(b.start == START + dt.timedelta(minutes=57) for b in expected)
+    assert any(b.start == late and b.posts == 45 for b in expected)
+    assert any(b.start == edge + dt.timedelta(seconds=59) and b.posts == 23 for b in expected)
+    assert any(b.start == even for b in expected)
     found = compute_extras(campaign)["authenticity"]
     assert found["bursts"] == len(expected)
     assert found["burst_windows"] == [
