@@ -197,6 +197,10 @@ def main() -> None:
         while fold.place_authors(campaign.pk):
             pass
         fold_seconds = time.perf_counter() - started
+        say("vacuuming what the fold changed, as autovacuum would ...")
+        with connection.cursor() as cursor:
+            for table in ("listening_postmatch", "reports_campaignauthor", "reports_campaigntext"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
     say("rebuilding the extras (authenticity, top posts, supporters) ...")
     started = time.perf_counter()
     refresh_extras(campaign)

@@ -155,6 +155,9 @@ class PostMatch(models.Model):
     # `tally` keeps the counts it added, so a later fetch adds only the difference.
     pending = models.BooleanField(default=True)
     tally = models.JSONField(null=True, blank=True)
+    # Likes, reposts, replies and quotes as last folded: a report's top posts are read through
+    # the index below, not by sorting every post.
+    engagement = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -166,7 +169,12 @@ class PostMatch(models.Model):
             # In id order: the fold takes the oldest pending matches without sorting them all.
             models.Index(
                 fields=["campaign", "id"], condition=models.Q(pending=True), name="match_pending"
-            )
+            ),
+            models.Index(
+                fields=["campaign", "-engagement"],
+                condition=models.Q(engagement__isnull=False),
+                name="match_top",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -246,6 +246,8 @@ def full_report(
     say("placing authors not placed yet")
     while fold.place_authors(campaign.pk):
         pass
+    # Reach follows the authors' latest follower counts, as the worker's rebuild does.
+    fold.resync_followers(campaign.pk)
     counters = counters_from_figures(campaign.pk)
     if recount:
         say("counting posts, authors, languages, hashtags and targets again from the posts")

@@ -22,8 +22,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import regex
-from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
-from datasketch.hashfunc import sha1_hash32  # type: ignore[import-untyped]
 
 __all__ = [
     "AuthorSignals",
@@ -162,6 +160,10 @@ def _fmix32(h: _U32) -> _U32:
 
 class _Signer:
     def __init__(self) -> None:
+        # datasketch loads scipy (0.6 s): imported by what signs texts, not by the rules a
+        # report applies to authors and bursts.
+        from datasketch import MinHash  # type: ignore[import-untyped]
+
         # datasketch's own permutations for this seed, so that signatures are MinHashes in
         # datasketch's sense (scheme "affine32").
         a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
@@ -170,6 +172,8 @@ class _Signer:
 
     def sign(self, docs: list[list[bytes]]) -> _U32:
         """One MinHash signature (row of NUM_PERM uint32) per non-empty shingle list."""
+        from datasketch.hashfunc import sha1_hash32  # type: ignore[import-untyped]
+
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         total = int(lengths.sum())
         hv = np.fromiter(
@@ -189,6 +193,8 @@ class Sketch:
         self._signer = _Signer()
         docs = [sh for sh in (shingles(normalise(t)) for t in templates) if sh]
         self._templates = self._signer.sign(docs) if docs else None
+        from datasketch import MinHashLSH
+
         lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.bands, self.rows = lsh.b, lsh.r
         del lsh

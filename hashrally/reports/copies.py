@@ -67,8 +67,6 @@ def keep_current(campaign_id: int) -> None:
     """Whether a text uses the campaign's own depends on its message variants: when they
     changed since the texts were kept, the texts are kept again from the folded posts (one read
     of them, rare: an organiser editing the texts). Runs in the fold's transaction."""
-    from hashrally.reports import authenticity
-
     fingerprint = _fingerprint(_templates(campaign_id))
     stored = Figure.objects.filter(campaign_id=campaign_id, dimension=TEXTS_FOR)
     if list(stored.values_list("key", flat=True)) == [fingerprint]:
@@ -77,10 +75,14 @@ def keep_current(campaign_id: int) -> None:
     CampaignText.objects.filter(campaign_id=campaign_id).delete()
     TextBucket.objects.filter(campaign_id=campaign_id).delete()
     Figure.objects.create(campaign_id=campaign_id, dimension=TEXTS_FOR, key=fingerprint, value=1)
+    from hashrally.reports import authenticity
+
     batch: list[Text] = []
     for network, post_id, text in sql.stream(
         f"SELECT m.network, m.post_id, p.text FROM {queries.matched_posts()} "  # noqa: S608
-        "WHERE m.campaign_id = %s AND NOT m.pending AND p.kind <> %s ORDER BY m.id",
+        # Every post counted, also those fetched again since (pending, but counted: the fold
+        # will not add their text again).
+        "WHERE m.campaign_id = %s AND m.tally IS NOT NULL AND p.kind <> %s ORDER BY m.id",
         [campaign_id, "repost"],
     ):
         if text and (normalised := authenticity.normalise(text)):

@@ -88,9 +88,9 @@ def compute_extras(campaign: Campaign) -> Extras:
         ) in sql.rows(
             f"SELECT p.network, p.url, p.author_id, p.author_handle, p.text, p.created_at, "  # noqa: S608
             f"p.likes, p.reposts, p.replies, p.quotes FROM {queries.matched_posts()} "
-            "WHERE m.campaign_id = %s "
-            "ORDER BY COALESCE(p.likes, 0) + COALESCE(p.reposts, 0) + COALESCE(p.replies, 0) "
-            "+ COALESCE(p.quotes, 0) DESC, p.network, p.post_id LIMIT %s",
+            # The fold's engagement, indexed (match_top): the ten are read, not sorted out.
+            "WHERE m.campaign_id = %s AND m.engagement IS NOT NULL "
+            "ORDER BY m.engagement DESC, p.network, p.post_id LIMIT %s",
             [campaign.pk, TOP],
         )
     ]

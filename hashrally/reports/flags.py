@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hashrally.core.sql import select_in
 from hashrally.listening import queries
@@ -132,23 +132,25 @@ def bursts(campaign_id: int) -> list[Burst]:
     if not rows:
         return []
     span = rules.BURST_WINDOW_MINUTES
-    first = rows[0][0]
-    size = rows[-1][0] - first + span + 2
-    posts = np.zeros(size, dtype=np.int64)
-    new = np.zeros(size, dtype=np.int64)
-    for minute, n, maybe in rows:
-        posts[minute - first] = n
-        new[minute - first] = maybe
-    before_posts = np.concatenate(([0], np.cumsum(posts)))
-    before_new = np.concatenate(([0], np.cumsum(new)))
-    at = np.flatnonzero(posts[: size - span - 1])
-    most_posts = before_posts[at + span + 1] - before_posts[at]  # minutes m..m+10
-    most_new = before_new[at + span + 1] - before_new[at]
-    least_posts = before_posts[at + span] - before_posts[at + 1]  # minutes m+1..m+9
+    # Sparse: only the minutes with posts (a stray date decades off must not make an array of
+    # every minute between).
+    minutes = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    before_posts = np.concatenate(([0], np.cumsum([r[1] for r in rows], dtype=np.int64)))
+    before_new = np.concatenate(([0], np.cumsum([r[2] for r in rows], dtype=np.int64)))
+
+    def between(before: Any, low: Any, high: Any) -> Any:
+        """Per minute m: the sum over minutes m + low to m + high - 1."""
+        start = np.searchsorted(minutes, minutes + low, side="left")
+        end = np.searchsorted(minutes, minutes + high, side="left")
+        return before[end] - before[start]
+
+    most_posts = between(before_posts, 0, span + 1)  # minutes m..m+10
+    most_new = between(before_new, 0, span + 1)
+    least_posts = between(before_posts, 1, span)  # minutes m+1..m+9
     least = rules.BURST_MIN_POSTS
     share = rules.BURST_MIN_NEW_SHARE
     can = (most_posts >= least) & (most_new >= share * least) & (most_new >= share * least_posts)
-    starts = {int(m) + first for m in at[can].tolist()}
+    starts = set(minutes[can].tolist())
     if not starts:
         return []
     # Each starting minute and the ten after it, joined where they touch.

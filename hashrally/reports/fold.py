@@ -53,6 +53,10 @@ PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
 RUNNING = ("dataset", copies.TEXTS_FOR)
+# A post's engagement as its rank among the top posts: PostMatch.engagement, kept by the fold.
+ENGAGEMENT = (
+    "COALESCE(p.likes, 0) + COALESCE(p.reposts, 0) + COALESCE(p.replies, 0) + COALESCE(p.quotes, 0)"
+)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 _LANES = struct.Struct("<8I")
 
@@ -240,7 +244,8 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             for start in range(0, len(done), CHUNK):
                 ids = done[start : start + CHUNK]
                 cursor.execute(
-                    f"UPDATE {match} AS m SET pending = FALSE, tally = {array}({metrics_sql}) "  # noqa: S608
+                    f"UPDATE {match} AS m SET pending = FALSE, tally = {array}({metrics_sql}), "  # noqa: S608
+                    f"engagement = {ENGAGEMENT} "
                     f"FROM {post} p WHERE p.network = m.network "
                     f"AND p.post_id = m.post_id AND m.id IN "
                     f"({', '.join(['%s'] * len(ids))})",

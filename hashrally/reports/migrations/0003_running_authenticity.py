@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.utils import timezone
 
 
 def count_again(apps, schema_editor):
@@ -11,7 +12,8 @@ def count_again(apps, schema_editor):
     apps.get_model("listening", "PostMatch").objects.update(pending=True, tally=None)
     apps.get_model("reports", "Figure").objects.all().delete()
     apps.get_model("reports", "CampaignAuthor").objects.all().delete()
-    apps.get_model("reports", "ReportExtras").objects.update(built_at=None)
+    # The stored extras stay on the pages until the worker rebuilds them from the new state.
+    apps.get_model("reports", "ReportExtras").objects.update(posts_changed_at=timezone.now())
 
 
 class Migration(migrations.Migration):
