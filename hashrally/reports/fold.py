@@ -44,7 +44,7 @@ from django.db import connection, transaction
 
 from hashrally.core.sql import select_in
 from hashrally.listening import queries
-from hashrally.listening.models import Author, Post, PostMatch
+from hashrally.listening.models import Author, PostMatch
 from hashrally.reports import copies, sql
 from hashrally.reports.models import CampaignAuthor, CampaignMinute, Figure
 
@@ -53,10 +53,6 @@ PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 CHUNK = 500
 RUNNING = ("dataset", copies.TEXTS_FOR)
-# A post's engagement as its rank among the top posts: PostMatch.engagement, kept by the fold.
-ENGAGEMENT = (
-    "COALESCE(p.likes, 0) + COALESCE(p.reposts, 0) + COALESCE(p.replies, 0) + COALESCE(p.quotes, 0)"
-)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 _LANES = struct.Struct("<8I")
 
@@ -137,7 +133,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     many were folded and the last id, to pass as `after` next time (so a long fold never scans
     again through what it folded: the planner may walk the primary key rather than the pending
     index while its statistics still say most matches are pending)."""
-    match, post = sql.table(PostMatch), sql.table(Post)
+    match = sql.table(PostMatch)
     # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
     # them pending again waits, and its change is folded next time rather than lost.
     locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
@@ -163,7 +159,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
         keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
         per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]] = {}
         texts: list[copies.Text] = []
-        done: list[int] = []
+        tallies: list[list[Any]] = []  # [match id, tally as JSON, engagement]
         for (
             match_id,
             network,
@@ -179,7 +175,13 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             text,
             epoch,
         ) in rows:
-            done.append(match_id)
+            tallies.append(
+                [
+                    match_id,
+                    orjson.dumps([*metrics, _json_list(hashtags), _json_list(targets)]).decode(),
+                    sum(value or 0 for value in metrics[:4]),
+                ]
+            )
             counted = _json_list(tally) if tally is not None else None
             if counted:
                 # Counted before: only the difference in engagement.
@@ -229,28 +231,19 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
         figures.update(keys)
         _authors(campaign_id, per_author, figures)
         copies.add_texts(campaign_id, texts)
-        # One statement per chunk: the tally is what was just counted. (On PostgreSQL a store
-        # changing one of these posts meanwhile waits for the match's lock, uncommitted, so the
-        # post reads the same here as above.)
-        array = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
-        # The tally: the engagement counted, then the hashtags and targets counted.
-        lists = (
-            "p.hashtags, m.targets"
-            if connection.vendor == "postgresql"
-            else ("json(p.hashtags), json(m.targets)")
-        )
-        metrics_sql = ", ".join(f"p.{sql.quote(m)}" for m in METRICS) + ", " + lists
+        # The tally is what was just counted, from the rows read above: a store for another
+        # campaign may change one of these posts meanwhile (it does not wait for these matches'
+        # locks), and its change is then counted at that post's next fold, never half.
+        tally_type = "jsonb" if connection.vendor == "postgresql" else "text"
         with connection.cursor() as cursor:
-            for start in range(0, len(done), CHUNK):
-                ids = done[start : start + CHUNK]
-                cursor.execute(
-                    f"UPDATE {match} AS m SET pending = FALSE, tally = {array}({metrics_sql}), "  # noqa: S608
-                    f"engagement = {ENGAGEMENT} "
-                    f"FROM {post} p WHERE p.network = m.network "
-                    f"AND p.post_id = m.post_id AND m.id IN "
-                    f"({', '.join(['%s'] * len(ids))})",
-                    ids,
-                )
+            sql.many(
+                cursor,
+                "WITH v(id, tally, engagement) AS (",
+                tallies,
+                f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {tally_type}), "  # noqa: S608
+                f"engagement = v.engagement FROM v WHERE {match}.id = v.id",
+                ("bigint", "text", "bigint"),
+            )
         add(campaign_id, figures)
     return len(rows), rows[-1][0]
 
