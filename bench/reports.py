@@ -229,19 +229,23 @@ def main() -> None:
     # Two baselines: every row read into the application (what any report must at least do
     # to see each post once), and the database scanning the table for an aggregate.
     reads, scans = [], []
+    # A full read of ten million posts takes minutes each time; the goal is in scans.
+    read_all = POSTS <= 2_000_000
     for _ in range(3):
-        started = time.perf_counter()
-        with connection.chunked_cursor() as cursor:
-            cursor.execute("SELECT * FROM listening_post")
-            while cursor.fetchmany(10_000):
-                pass
-        reads.append(time.perf_counter() - started)
+        if read_all:
+            started = time.perf_counter()
+            with connection.chunked_cursor() as cursor:
+                cursor.execute("SELECT * FROM listening_post")
+                while cursor.fetchmany(10_000):
+                    pass
+            reads.append(time.perf_counter() - started)
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute("SELECT COUNT(*), SUM(length(text)), SUM(likes) FROM listening_post")
             cursor.fetchall()
             scans.append(time.perf_counter() - started)
-    read, scan = statistics.median(reads), statistics.median(scans)
+    read = statistics.median(reads) if reads else None
+    scan = statistics.median(scans)
     report_seconds = hashrally(environment, "report", SLUG, "--format", "json", "-o", os.devnull)
 
     mean, p95 = statistics.mean(views), sorted(views)[int(len(views) * 0.95) - 1]
@@ -254,14 +258,17 @@ def main() -> None:
         f"dashboard page               {mean * 1000:8.0f} ms mean, {p95 * 1000:.0f} ms p95 "
         f"(goal: under 200 ms) {'PASS' if p95 < 0.2 else 'FAIL'}"
     )
-    print(
-        f"full read of the posts table {read:8.2f} s (SELECT * into the application, median of 3)"
-    )
+    if read is not None:
+        print(
+            f"full read of the posts table {read:8.2f} s (SELECT * into the application, "
+            "median of 3)"
+        )
     print(f"in-database scan (aggregate) {scan:8.2f} s (median of 3)")
     scans_worth = report_seconds / scan
     print(
-        f"report --format json         {report_seconds:8.2f} s = {report_seconds / read:.2f} "
-        f"full reads; = {scans_worth:.1f} in-database aggregate scans (goal: at most 10) "
+        f"report --format json         {report_seconds:8.2f} s = "
+        + (f"{report_seconds / read:.2f} full reads; = " if read else "")
+        + f"{scans_worth:.1f} in-database aggregate scans (goal: at most 10) "
         f"{'PASS' if scans_worth <= 10 else 'FAIL'}"
     )
 
