@@ -24,10 +24,11 @@ import ijson
 import msgspec
 import orjson
 
+from hashrally.core import collections_pause
 from hashrally.listening.codec import compress
 from hashrally.listening.normalise import bluesky, mastodon
 from hashrally.listening.normalise import x as x_normaliser
-from hashrally.listening.records import Chunk, Page, detect_language
+from hashrally.listening.records import Chunk, Page, detect_language, language_identifier
 
 # Files smaller than this are parsed here: starting a process costs more than it saves.
 # The environment may lower it (tests run both paths) or raise it (to keep to one core).
@@ -94,9 +95,7 @@ def _chunk(
         if page.api_error:
             problem = f"API error object: {page.api_error}"
         elif precompress:
-            # Done here, in the parsing process, rather than by the writer for new posts.
-            for post in page.posts:
-                detect_language(post)
+            # Done here, in the parsing process, rather than by the writer.
             return Chunk(where, b"", page, "", mark, offset, compressed=compress(raw))
         else:
             return Chunk(where, raw, page, "", mark, offset)
@@ -255,9 +254,10 @@ def _ranges(path: Path, offset: int) -> Iterator[tuple[int, int]]:
             offset = end
 
 
-def _exit_with(parent: int) -> None:
+def _start_parsing_process(parent: int) -> None:
     """A parsing process ends when the importer does, even one killed with kill -9 (which
-    leaves the process waiting on its queue forever otherwise)."""
+    leaves the process waiting on its queue forever otherwise). It loads the language model
+    while it parses its first range, and does nothing but bulk work."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -265,6 +265,8 @@ def _exit_with(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=language_identifier, daemon=True).start()
+    collections_pause.for_bulk_work()
 
 
 # The parser of each worker process, kept between ranges: the X normaliser remembers authors.
@@ -288,6 +290,11 @@ def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[bytes, int]
         data = handle.read(end - start)
     name = Path(path).name
     chunks = list(chunks_of(name, data, start, 0, _worker_parsers[fmt], precompress=True))
+    # The posts the network gave no language, once the range is parsed: by then the model,
+    # loading beside the first range, is most likely ready. The writer detects no more.
+    for chunk in chunks:
+        for post in chunk.page.posts if chunk.page else []:
+            detect_language(post)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     return _ENCODER.encode(chunks), lines
 
@@ -305,7 +312,7 @@ def _parallel(path: Path, fmt: str, offset: int, line_no: int, workers: int) -> 
     context = multiprocessing.get_context("spawn")
     pending: deque[Future[tuple[bytes, int]]] = deque()
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        workers, mp_context=context, initializer=_start_parsing_process, initargs=(os.getpid(),)
     ) as pool:
 
         def ready() -> Iterator[Chunk]:

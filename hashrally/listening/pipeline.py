@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from hashrally.core.collections_pause import bulk_work
 from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
@@ -44,22 +45,23 @@ def consume(
             on_progress(chunk)
         batch, done = Batch(run=run), []
 
-    try:
-        for chunk in chunks:
-            if chunk.page is None:
-                batch.problems.append((chunk.where, chunk.problem))
-            else:
-                payload = chunk.compressed or compressor.submit(compress, chunk.raw)
-                batch.pages.append((chunk.page, payload, chunk.where))
-            batch.checkpoint = chunk.checkpoint
-            done.append(chunk)
-            if chunk.fatal:
-                flush()
-                return CollectionRun.Status.FAILED, chunk.problem
-            if batch.posts >= BATCH_POSTS or len(batch.pages) >= BATCH_PAGES:
-                flush()
-    finally:
-        # What was fetched before a stop (budget, Ctrl-C, an error) is still stored.
-        flush()
-        compressor.shutdown()
+    with bulk_work():
+        try:
+            for chunk in chunks:
+                if chunk.page is None:
+                    batch.problems.append((chunk.where, chunk.problem))
+                else:
+                    payload = chunk.compressed or compressor.submit(compress, chunk.raw)
+                    batch.pages.append((chunk.page, payload, chunk.where))
+                batch.checkpoint = chunk.checkpoint
+                done.append(chunk)
+                if chunk.fatal:
+                    flush()
+                    return CollectionRun.Status.FAILED, chunk.problem
+                if batch.posts >= BATCH_POSTS or len(batch.pages) >= BATCH_PAGES:
+                    flush()
+        finally:
+            # What was fetched before a stop (budget, Ctrl-C, an error) is still stored.
+            flush()
+            compressor.shutdown()
     return CollectionRun.Status.FINISHED, "done"

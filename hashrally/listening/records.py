@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,14 +36,29 @@ def unique(items: object) -> list[str]:
 DETECT_MIN_CHARS = 20
 
 
+_model_lock = threading.Lock()
+_identifier: Any = None
+
+
+def language_identifier() -> Any:
+    """py3langid's identifier, loaded once, whichever thread asks first. Parsing processes ask
+    in a thread of their own as they start: two thirds of the 0.6 s load is decompression,
+    which lets go of the interpreter, so the first range is parsed meanwhile, not after it."""
+    global _identifier
+    with _model_lock:
+        if _identifier is None:
+            # Imported lazily: loading the model costs half a second most imports never need.
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    return _identifier
+
+
 def guess_language(text: str) -> str | None:
     """The text's language, if it is long enough to guess from."""
     if len(text) < DETECT_MIN_CHARS:
         return None
-    # Imported lazily: loading the model costs half a second most imports never need.
-    import py3langid
-
-    guess, _score = py3langid.classify(text)
+    guess, _score = language_identifier().classify(text)
     return str(guess)
 
 
