@@ -146,6 +146,16 @@ def do_save_campaign_spec(spec: CampaignSpec) -> str:
                     ],
                 )[0]
             )
+            changes.append(
+                _sync_rows(
+                    target.responses,
+                    ["date", "summary"],
+                    [
+                        {"date": r.date, "summary": r.summary, "url": r.url}
+                        for r in target_spec.responses
+                    ],
+                )[0]
+            )
         if outcome == "unchanged" and any(changes):
             outcome = "updated"
         if outcome == "updated":

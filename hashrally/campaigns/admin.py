@@ -30,6 +30,7 @@ from hashrally.campaigns.models import (
     Target,
     TargetAccount,
     TargetPost,
+    TargetResponse,
     TargetText,
 )
 from hashrally.core import networks
@@ -517,6 +518,31 @@ class TargetPostInline(InlineByRole, admin.TabularInline):
     extra = 0
 
 
+class TargetResponseForm(forms.ModelForm):
+    url = forms.URLField(assume_scheme="https", max_length=500, required=False)
+
+    class Meta:
+        model = TargetResponse
+        fields = ["date", "summary", "url"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("url"):
+            _raise(rules.check_link(data["url"]), "url")
+        return data
+
+
+class TargetResponseInline(InlineByRole, admin.TabularInline):
+    """The public log of what the target answered, newest first, as the page shows it."""
+
+    campaign_path = "campaign"  # under a target's page
+    model = TargetResponse
+    form = TargetResponseForm
+    extra = 0
+    verbose_name = _("answer from the target")
+    verbose_name_plural = _("answers from the target (shown on the campaign page)")
+
+
 class TargetTextForm(forms.ModelForm):
     class Meta:
         model = TargetText
@@ -548,7 +574,7 @@ class TargetAdmin(ByRole):
     list_display = ["name", "role", "campaign"]
     list_select_related = ["campaign"]
     fields = ["campaign", "position", "name", "role", "photo"]
-    inlines = [TargetAccountInline, TargetPostInline, TargetTextInline]
+    inlines = [TargetAccountInline, TargetPostInline, TargetResponseInline, TargetTextInline]
 
 
 @admin.register(AuditEntry)

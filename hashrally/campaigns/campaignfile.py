@@ -94,6 +94,14 @@ class PostSpec(_Strict):
     url: str
 
 
+class ResponseSpec(_Strict):
+    """What a target answered: [[targets.responses]] after the target's [[targets]]."""
+
+    date: dt.date
+    summary: Annotated[str, Field(min_length=1, max_length=1000)]
+    url: Link = ""
+
+
 class TargetTextSpec(_Strict):
     # Empty: the name is written the same in this language; only the role is translated.
     name: Annotated[str, Field(max_length=200)] = ""
@@ -108,6 +116,7 @@ class TargetSpec(_Strict):
     photo: Annotated[str, _rule(rules.check_photo)] = ""
     accounts: AccountsSpec = AccountsSpec()
     posts: list[PostSpec] = []
+    responses: list[ResponseSpec] = []
 
 
 class EndorsementSpec(_Strict):
@@ -253,6 +262,12 @@ def spec_problems(spec: CampaignSpec, site_url: str = "") -> Iterable[tuple[Fiel
             problem = rules.check_post_url(post.network, post.url)
             if problem:
                 yield ("targets", t_index, "posts", p_index, "url"), problem
+    for t_index, target in enumerate(spec.targets):
+        seen: set[tuple[dt.date, str]] = set()
+        for r_index, response in enumerate(target.responses):
+            if (response.date, response.summary) in seen:
+                yield ("targets", t_index, "responses", r_index), "listed twice"
+            seen.add((response.date, response.summary))
     for t_index, target in enumerate(spec.targets):
         for language, target_text in target.texts.items():
             where = ("targets", t_index, "texts", language)

@@ -49,8 +49,15 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
                 "photo": target.photo,
                 "accounts": {a.network: a.handle for a in target.accounts.all()},
                 "posts": [{"network": p.network, "url": p.url} for p in target.posts.all()],
+                "responses": [
+                    {"date": r.date, "summary": r.summary, "url": r.url}
+                    # Oldest first, as a log is written.
+                    for r in sorted(target.responses.all(), key=lambda r: (r.date, r.pk))
+                ],
             }
-            for target in campaign.targets.prefetch_related("accounts", "posts", "texts")
+            for target in campaign.targets.prefetch_related(
+                "accounts", "posts", "texts", "responses"
+            )
         ],
         "endorsements": [
             {

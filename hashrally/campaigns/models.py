@@ -284,6 +284,22 @@ class TargetPost(models.Model):
         return self.url
 
 
+class TargetResponse(models.Model):
+    """What a target answered, as the organisers record it: a public log, on the campaign page
+    and in reports. An answer is the organisers' account of it, with the address to check it."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="responses")
+    date = models.DateField()
+    summary = models.TextField(max_length=1000)
+    url = models.URLField(max_length=500, blank=True, help_text=_("Where the answer can be read."))
+
+    class Meta:
+        ordering = ["target", "-date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.date}"
+
+
 class Endorsement(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="endorsements")
     position = models.PositiveSmallIntegerField(default=0)

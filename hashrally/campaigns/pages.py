@@ -49,6 +49,7 @@ def campaign_for_page(slug: str, also: QuerySet[Campaign] | None = None) -> Camp
             "variants",
             "targets__accounts",
             "targets__posts",
+            "targets__responses",
             "targets__texts",
             "endorsements",
             Prefetch("parent__texts"),

@@ -29,7 +29,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import regex
 
@@ -489,3 +489,19 @@ def share_url(network: str, text: str, page_url: str, instance: str | None = Non
         # The network appends the link itself; left in the text it would appear twice.
         text = _tidy(text.replace(page_url, ""))
     return template.format(text=_q(text), url=_q(page_url), instance=host)
+
+
+def reply_url(network: str, post_url: str, text: str) -> str:
+    """Where a person answers under a post: the network's reply composer pre-filled with
+    ``text`` where it has one (X), else the post's own page, where the network's reply button
+    is (Bluesky, Mastodon and the rest)."""
+    _check_network(network)
+    described = networks.NETWORKS[network]
+    found = (
+        regex.search(described.reply_id, urlsplit(post_url).path)
+        if described.reply and described.reply_id
+        else None
+    )
+    if described.reply is None or found is None:
+        return post_url
+    return described.reply.format(post_id=_q(found.group(1)), text=_q(text))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("c/<slug:slug>/", views.detail, name="detail"),
     path("c/<slug:slug>/go/<slug:network>", views.go, name="go"),
     path("c/<slug:slug>/compose", views.compose, name="compose"),
+    path("c/<slug:slug>/reply/<int:post>", views.reply, name="reply"),
     re_path(
         r"^c/(?P<slug>[-\w]+)/hero-(?P<digest>[0-9a-f]{16})-(?P<size>large|small)\.jpg$",
         views.hero,

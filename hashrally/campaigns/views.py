@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from hashrally.campaigns import access, pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
-from hashrally.campaigns.models import Campaign, HeroImage
+from hashrally.campaigns.models import Campaign, HeroImage, TargetPost
 from hashrally.core import networks, pagecache
 
 
@@ -203,6 +203,34 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         },
         status=400 if problem == "instance" else 200,
     )
+
+
+@require_GET
+@never_cache
+def reply(request: HttpRequest, slug: str, post: int) -> HttpResponse:
+    """Send a person to answer under one of a target's pinned posts: the network's reply
+    composer with the campaign's message composed as for `go` (X), else the post's own page,
+    where the network's reply button is. Only this campaign's pinned posts: the address
+    cannot be turned into a redirect to anywhere else."""
+    campaign = _load(request, slug)
+    pinned = TargetPost.objects.filter(pk=post, target__campaign=campaign).first()
+    if pinned is None:
+        raise Http404("No such post")
+    text = ""
+    variants = pages.variants_in(campaign, visit.language_for(request, campaign))
+    if variants and networks.NETWORKS[pinned.network].reply:
+        variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
+        context = pages.share_context(
+            campaign, visit.campaign_url(request, campaign), variant.language
+        )
+        composed = sharelinks.compose(
+            variant.text, context, pinned.network, visit.personal_sentence(request)
+        )
+        if not composed.fits:  # the person's own sentence is theirs to shorten on the page
+            composed = sharelinks.compose(variant.text, context, pinned.network)
+        text = composed.text
+    signals.share_clicked.send(sender=Campaign, campaign=campaign, network=pinned.network)
+    return HttpResponseRedirect(sharelinks.reply_url(pinned.network, pinned.url, text))
 
 
 @require_GET

@@ -52,6 +52,11 @@ class Network:
     post_hosts: tuple[str, ...] = ()
     # The shape of a post's address, to tell which network a pasted proof link is from.
     post_address: str | None = None
+    # Composer address for an answer under a post, with {post_id} (taken from the post's
+    # address by `reply_id`, one group) and {text} URL-quoted; None: the network has no such
+    # address, and people answer from the post's own page.
+    reply: str | None = None
+    reply_id: str | None = None
     # hashrally can collect its public posts (a connector in hashrally.listening.connectors).
     collected: bool = False
 
@@ -89,6 +94,8 @@ REGISTRY: tuple[Network, ...] = (
         supporter_handle=True,
         post_hosts=("x.com", "twitter.com"),
         post_address=r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/\w{1,15}/status/\d+",
+        reply="https://x.com/intent/post?in_reply_to={post_id}&text={text}",
+        reply_id=r"/status/(\d+)",
         collected=True,
     ),
     Network(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from hashrally.campaigns.models import Campaign, Target
+from hashrally.campaigns.models import Campaign, Target, TargetResponse
 from hashrally.core.folding import fold_handle
 from hashrally.reports import fold
 from hashrally.reports.counters import Counters, counters_from_figures, counters_from_rows
@@ -26,6 +26,7 @@ from hashrally.reports.types import (
     Report,
     SupportersSection,
     TargetCounts,
+    TargetResponseEntry,
 )
 
 
@@ -71,6 +72,21 @@ def _targets(campaign: Campaign, counters: Counters) -> dict[str, TargetCounts]:
         entry["total"] += n
         entry["by_network"][network] = entry["by_network"].get(network, 0) + n
     return dict(sorted(targets.items(), key=lambda kv: (-kv[1]["total"], kv[0])))
+
+
+def _responses(campaign: Campaign) -> list[TargetResponseEntry]:
+    """The log of what targets answered, oldest first, as the campaign's organisers keep it."""
+    return [
+        {
+            "target": response.target.name,
+            "date": response.date.isoformat(),
+            "summary": response.summary,
+            "url": response.url,
+        }
+        for response in TargetResponse.objects.filter(target__campaign_id__in=campaign.family_ids())
+        .select_related("target")
+        .order_by("date", "target__position", "id")
+    ]
 
 
 def _authenticity(flagged: FlaggedAuthenticity | None) -> Authenticity:
@@ -195,6 +211,7 @@ def assemble(
         },
         "top_posts": more["top_posts"] if more else [],
         "targets": _targets(campaign, counters),
+        "target_responses": _responses(campaign),
         "timeline": timeline,
         "timeline_hourly": timeline_hourly,
         "authenticity": _authenticity(flagged),

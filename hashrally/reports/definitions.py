@@ -137,6 +137,13 @@ def definitions() -> list[tuple[str | None, Definition]]:
             ),
         ),
         (
+            "targets",
+            Definition(
+                _("Targets' answers"),
+                _("What each target answered, as the organisers recorded it, with its source."),
+            ),
+        ),
+        (
             "authenticity",
             Definition(
                 _("Bot-like authors"),

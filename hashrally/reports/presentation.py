@@ -32,6 +32,7 @@ from hashrally.reports.types import (
     HourCounts,
     Report,
     Supporters,
+    TargetResponseEntry,
 )
 
 # The sections an organiser can publish on the public results page, in page order.
@@ -219,6 +220,7 @@ class ReportView:
     languages: BarFigure | None = None
     networks: BarFigure | None = None
     targets: list[TargetRow] = field(default_factory=list)
+    target_responses: list[TargetResponseEntry] = field(default_factory=list)
     authenticity: list[Figure] = field(default_factory=list)
     flagged: BarFigure | None = None
     clusters: list[tuple[int, str]] = field(default_factory=list)
@@ -315,6 +317,10 @@ def report_view(
         ),
         key=lambda row: (-row.total, row.handle.casefold()),
     )
+    view.target_responses = [
+        {**response, "url": _web_address(response["url"])}
+        for response in report["target_responses"]
+    ]
     _add_authenticity(view, report["authenticity"])
     view.sources = [
         SourceRow(

@@ -126,6 +126,15 @@ class TargetCounts(TypedDict):
     by_network: dict[str, int]
 
 
+class TargetResponseEntry(TypedDict):
+    """What a target answered, as the organisers recorded it (not a collected figure)."""
+
+    target: str
+    date: str
+    summary: str
+    url: str
+
+
 class DayCounts(TypedDict):
     date: str
     posts: int
@@ -195,6 +204,7 @@ class Report(TypedDict):
     engagement: Engagement
     top_posts: list[TopPost]
     targets: dict[str, TargetCounts]
+    target_responses: list[TargetResponseEntry]
     timeline: list[DayCounts]
     timeline_hourly: list[HourCounts]
     authenticity: Authenticity

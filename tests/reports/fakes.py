@@ -199,6 +199,14 @@ SAMPLE_REPORT: Report = {
         "NikolPashinyan": {"name": "Nikol Pashinyan", "total": 402, "by_network": {"x": 402}},
         "atatoyan": {"name": "Arman Tatoyan", "total": 155, "by_network": {"x": 155}},
     },
+    "target_responses": [
+        {
+            "target": "Arman Tatoyan",
+            "date": "2022-02-26",
+            "summary": "Answered in an interview that the request would be studied.",
+            "url": "https://news.example/interview",
+        }
+    ],
     "timeline": [
         {"date": "2022-02-23", "posts": 96, "authors": 61, "joins": 120},
         {"date": "2022-02-24", "posts": 188, "authors": 117, "joins": 140},

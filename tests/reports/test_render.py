@@ -84,6 +84,7 @@ def empty_report() -> Report:
         "engagement": {"likes": 0, "reposts": 0, "replies": 0, "quotes": 0},
         "top_posts": [],
         "targets": {},
+        "target_responses": [],
         "timeline": [],
         "timeline_hourly": [],
         "authenticity": {
@@ -112,8 +113,12 @@ def test_it_loads_nothing_from_anywhere() -> None:
     assert found.loads == []
     assert "link" not in found.tags and "script" not in found.tags and "img" not in found.tags
     assert "url(" not in html and "@import" not in html
-    # Links to the posts themselves are fine: they load nothing until someone follows them.
-    assert found.links == [post["url"] for post in sample_report()["top_posts"]]
+    # Links to the posts themselves, and to where targets answered, are fine: they load nothing
+    # until someone follows them.
+    report = sample_report()
+    assert found.links == [post["url"] for post in report["top_posts"]] + [
+        response["url"] for response in report["target_responses"]
+    ]
 
 
 def test_it_labels_every_estimate() -> None:
@@ -177,12 +182,14 @@ def test_it_escapes_user_data_and_links_only_to_web_addresses() -> None:
     report["authors"]["top"][0]["name"] = HOSTILE
     report["authenticity"]["suspect_clusters"][0]["sample"] = HOSTILE
     report["targets"][HOSTILE] = {"name": HOSTILE, "total": 1, "by_network": {"x": 1}}
+    report["target_responses"][0].update(summary=HOSTILE, url="javascript:alert(2)")
     for html in (html_report(report), page("reports/dashboard.html", report)):
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
         assert "javascript:" not in html
     found = resources(html_report(report))
     assert len(found.links) == len(report["top_posts"]) - 1
+    assert "news.example" not in " ".join(found.links)
 
 
 def test_it_shows_the_dashboard_with_every_section_and_the_downloads() -> None:
