@@ -85,8 +85,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 class Visit:
     """A browser tab that may only reach the test server; composers are caught, not contacted."""
 
-    def __init__(self, browser: Browser, base_url: str) -> None:
-        self.context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 1500})
+    def __init__(self, browser: Browser, base_url: str, time_zone: str | None = None) -> None:
+        self.context = browser.new_context(
+            locale="en-GB", viewport={"width": 1200, "height": 1500}, timezone_id=time_zone
+        )
         self.composer_urls: list[str] = []
         self.blocked: list[str] = []
         self.base = urlsplit(base_url).netloc

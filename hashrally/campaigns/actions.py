@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from hashrally.campaigns import moment
 from hashrally.campaigns.campaignfile import CampaignSpec, LoadedFile
 from hashrally.campaigns.models import Campaign
 
@@ -54,6 +55,8 @@ def _campaign_fields(spec: CampaignSpec, parent: Campaign | None) -> dict[str, A
         "privacy_contact": spec.privacy.contact,
         "retention_days": spec.privacy.retention_days,
         "listening": spec.listening.model_dump(mode="json", exclude_defaults=True),
+        "moment_at": moment.to_utc(spec.moment.at, spec.moment.time_zone) if spec.moment else None,
+        "moment_time_zone": spec.moment.time_zone if spec.moment else "",
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -12,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
-from hashrally.campaigns import images, rules
+from hashrally.campaigns import images, moment, rules
 from hashrally.campaigns.access import ByRole, InlineByRole, campaigns_of, may
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.models import (
@@ -129,8 +131,25 @@ class CampaignForm(forms.ModelForm):
         label="Bluesky: hours per search window", min_value=1
     )
 
+    # The campaign moment as the organisers think of it: a wall-clock time where the campaign
+    # is, and that place's time zone (campaigns.moment keeps it in UTC).
+    moment_local = forms.DateTimeField(
+        label="Campaign moment",
+        required=False,
+        help_text="When supporters post together (an anniversary, say), as a clock shows it in "
+        "the time zone below; empty: none.",
+    )
+    moment_time_zone = forms.CharField(
+        label="Moment's time zone", required=False, help_text="Such as Asia/Baku or Europe/Berlin."
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.moment_at:
+            self.initial["moment_local"] = timezone.make_aware(
+                moment.local(self.instance.moment_at, self.instance.moment_time_zone)
+            )
+            self.initial["moment_time_zone"] = self.instance.moment_time_zone
         spec = ListeningSpec.model_validate(self.instance.listening or {})
         self._listening = spec
         self.initial.update(
@@ -187,6 +206,7 @@ class CampaignForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Campaign:
         campaign: Campaign = super().save(commit=False)
         campaign.listening = self._checked_listening
+        campaign.moment_at, campaign.moment_time_zone = self._moment
         if commit:
             campaign.save()
             self.save_m2m()
@@ -206,7 +226,27 @@ class CampaignForm(forms.ModelForm):
         parent = data.get("parent")
         if parent is not None and self.instance.pk and parent.pk == self.instance.pk:
             self.add_error("parent", "a campaign cannot be its own parent")
+        self._moment = self._moment_from_fields(data)
         return data
+
+    def _moment_from_fields(self, data: dict[str, Any]) -> tuple[dt.datetime | None, str]:
+        local, zone = data.get("moment_local"), (data.get("moment_time_zone") or "").strip()
+        if local is None and not zone:
+            return None, ""
+        if local is None or not zone:
+            missing = "moment_local" if local is None else "moment_time_zone"
+            self.add_error(missing, "Give both the moment and its time zone, or neither.")
+            return None, ""
+        problem = moment.check_time_zone(zone)
+        if problem:
+            self.add_error("moment_time_zone", problem)
+            return None, ""
+        try:
+            # The form read the clock time as UTC (the site's zone): only its wall time counts.
+            return moment.to_utc(timezone.make_naive(local), zone), zone
+        except ValueError as exc:
+            self.add_error("moment_local", str(exc))
+            return None, ""
 
 
 class StepsField(forms.CharField):

@@ -24,9 +24,10 @@ from pydantic import (
     ValidationInfo,
     create_model,
     field_validator,
+    model_validator,
 )
 
-from hashrally.campaigns import rules
+from hashrally.campaigns import moment, rules
 from hashrally.campaigns.listening import ListeningSpec
 from hashrally.campaigns.tomllines import key_lines, line_of
 from hashrally.core import networks
@@ -129,6 +130,18 @@ class EndorsementSpec(_Strict):
     link: Link = ""
 
 
+class MomentSpec(_Strict):
+    """[moment]: when supporters post together, as a local time where the campaign is."""
+
+    at: dt.datetime
+    time_zone: Annotated[str, _rule(moment.check_time_zone)]
+
+    @model_validator(mode="after")
+    def _exists(self) -> MomentSpec:
+        moment.to_utc(self.at, self.time_zone)  # a ValueError names what is wrong
+        return self
+
+
 class PrivacySpec(_Strict):
     controller: str = ""
     contact: Annotated[str, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
@@ -146,6 +159,7 @@ class CampaignSpec(_Strict):
     goal: Annotated[int, Field(ge=1)] | None = None
     proof_of_work: bool = False
     privacy: PrivacySpec = PrivacySpec()
+    moment: MomentSpec | None = None
     listening: ListeningSpec = ListeningSpec()
     texts: dict[Language, TextSpec]
     targets: list[TargetSpec] = []

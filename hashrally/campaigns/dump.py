@@ -6,6 +6,7 @@ from typing import Any
 
 import tomli_w
 
+from hashrally.campaigns import moment
 from hashrally.campaigns.campaignfile import CampaignSpec
 from hashrally.campaigns.models import Campaign
 
@@ -30,6 +31,12 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
             "retention_days": campaign.retention_days,
         },
         "listening": campaign.listening,
+        "moment": {
+            "at": moment.local(campaign.moment_at, campaign.moment_time_zone),
+            "time_zone": campaign.moment_time_zone,
+        }
+        if campaign.moment_at
+        else None,
         "texts": {
             text.language: {
                 "title": text.title,
@@ -88,7 +95,7 @@ def _prune(value: Any) -> Any:
 def dump_campaign(campaign: Campaign) -> str:
     data = _prune(campaign_spec(campaign).model_dump(mode="python"))
     # Keys first, then tables, so the file reads top-down like the example campaigns.
-    tables = ("privacy", "listening", "texts", "targets", "endorsements")
+    tables = ("privacy", "moment", "listening", "texts", "targets", "endorsements")
     ordered = {k: data[k] for k in data if k not in tables}
     for key in tables:
         if key in data:

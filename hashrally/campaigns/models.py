@@ -44,6 +44,10 @@ class Campaign(models.Model):
     proof_of_work = models.BooleanField(
         default=False, help_text=_("Ask the joining browser to solve a small puzzle (ALTCHA).")
     )
+    # The campaign moment (campaigns.moment): when supporters post together, kept in UTC, and
+    # the time zone the organisers wrote it in (pages, the .ics and reminders name both).
+    moment_at = models.DateTimeField(null=True, blank=True)
+    moment_time_zone = models.CharField(max_length=64, blank=True)
     # The [listening] section of the campaign file (hashrally.campaigns.listening.ListeningSpec).
     listening = models.JSONField(default=dict, blank=True)
     organisers = models.ManyToManyField(

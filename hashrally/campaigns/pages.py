@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 
 from hashrally.campaigns import rules, sharelinks
 from hashrally.campaigns.models import (
@@ -164,6 +165,23 @@ def share_buttons() -> list[ShareButton]:
             )
         )
     return buttons
+
+
+@dataclass(frozen=True)
+class ShownMoment:
+    at: dt.datetime
+    text: str  # on the campaign's clock, in the reader's language
+    past: bool
+
+
+def moment_of(campaign: Campaign, language: str) -> ShownMoment | None:
+    if campaign.moment_at is None:
+        return None
+    return ShownMoment(
+        campaign.moment_at,
+        locales.moment_text(campaign.moment_at, campaign.moment_time_zone, language),
+        campaign.moment_at <= timezone.now(),
+    )
 
 
 def hero_of(campaign: Campaign) -> HeroImage | None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,7 +11,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hashrally.campaigns import access, pages, sharelinks, signals, visit
+from hashrally.campaigns import access, calendar, pages, sharelinks, signals, visit
 from hashrally.campaigns.markdown import render_markdown
 from hashrally.campaigns.models import Campaign, HeroImage, TargetPost
 from hashrally.core import networks, pagecache
@@ -118,6 +118,7 @@ def _render_detail(request: HttpRequest, campaign: Campaign, variant: int | None
         "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
         "targets": pages.targets_in(campaign, text.language),
         "hero": pages.hero_of(campaign),
+        "moment": pages.moment_of(campaign, translation.get_language() or "en"),
         "endorsements": campaign.endorsements.all(),
         **signals.page_context_for(campaign),
         **visit.composer_context(request, campaign, text.language, variant),
@@ -231,6 +232,28 @@ def reply(request: HttpRequest, slug: str, post: int) -> HttpResponse:
         text = composed.text
     signals.share_clicked.send(sender=Campaign, campaign=campaign, network=pinned.network)
     return HttpResponseRedirect(sharelinks.reply_url(pinned.network, pinned.url, text))
+
+
+@require_GET
+def moment_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """The campaign moment as a calendar event, in the language the page was read in."""
+    campaign = _load(request, slug)
+    if campaign.moment_at is None:
+        raise Http404("This campaign has no moment")
+    text = visit.text_for(request, campaign)
+    url = visit.campaign_url(request, campaign)
+    hashtags = " ".join(f"#{tag}" for tag in campaign.hashtags)
+    body = calendar.moment_event(
+        uid=f"moment-{campaign.slug}@{urlsplit(url).hostname}",
+        at=campaign.moment_at,
+        title=text.title,
+        description=f"{text.summary}\n\n{hashtags}\n{url}".strip(),
+        url=url,
+        stamp=campaign.updated_at,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-moment.ics"'
+    return response
 
 
 @require_GET

@@ -8,6 +8,7 @@ may be written in.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from babel import Locale, UnknownLocaleError
@@ -49,3 +50,21 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     that language's alphabetical order as far as case-folding gives it."""
     named = [(c.code, country_name(c.code, language)) for c in countries]
     return tuple(sorted(named, key=lambda pair: pair[1].casefold()))
+
+
+def moment_text(at: dt.datetime, time_zone: str, language: str) -> str:
+    """A moment as people read it in `language`, at the clock of `time_zone`, with that zone's
+    name and UTC offset: "Friday, February 26, 2027, 5:00 PM (Azerbaijan Standard Time,
+    UTC+04:00)". Pages turn it into the reader's own time when their browser can."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_time, get_timezone_name
+
+    locale = _locale(language) or Locale("en")
+    local = at.astimezone(ZoneInfo(time_zone))
+    offset = local.strftime("%z")
+    return (
+        f"{format_date(local.date(), 'full', locale=locale)}, "
+        f"{format_time(local, 'short', locale=locale)} "
+        f"({get_timezone_name(local, 'long', locale=locale)}, UTC{offset[:3]}:{offset[3:]})"
+    )

@@ -182,3 +182,34 @@ def test_it_lets_organisers_switch_on_proof_of_work(
         5000,
         "The organisers",
     )
+
+
+def test_it_sets_the_campaign_moment_as_a_local_time_in_a_time_zone(
+    organiser: Client, campaigns: list[str]
+) -> None:
+    import datetime as dt
+
+    url = campaign_url()
+    data = form_of(organiser, url)
+    assert data["moment_local"] == "" and data["moment_time_zone"] == ""
+    data["moment_local"] = "2030-02-26 17:00:00"
+    response = organiser.post(url, data)
+    assert "Give both the moment and its time zone" in response.content.decode()
+    data["moment_time_zone"] = "Asia/Bakuu"
+    assert "is not a time zone name" in organiser.post(url, data).content.decode()
+    # Berlin's clocks skip 02:00-03:00 on 31 March 2030: that hour is refused, not moved.
+    data.update(moment_local="2030-03-31 02:30:00", moment_time_zone="Europe/Berlin")
+    assert "does not exist in Europe/Berlin" in organiser.post(url, data).content.decode()
+    data.update(moment_local="2030-02-26 17:00:00", moment_time_zone="Asia/Baku")
+    assert organiser.post(url, data).status_code == 302
+    campaign = Campaign.objects.get(slug="recognize-to-reconcile")
+    assert campaign.moment_at == dt.datetime(2030, 2, 26, 13, tzinfo=dt.UTC)
+    # Shown again as it was written, and cleared by emptying both fields.
+    again = form_of(organiser, url)
+    assert (again["moment_local"], again["moment_time_zone"]) == (
+        "2030-02-26 17:00:00",
+        "Asia/Baku",
+    )
+    again.update(moment_local="", moment_time_zone="")
+    assert organiser.post(url, again).status_code == 302
+    assert Campaign.objects.get(slug="recognize-to-reconcile").moment_at is None

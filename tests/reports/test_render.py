@@ -182,7 +182,8 @@ def test_it_escapes_user_data_and_links_only_to_web_addresses() -> None:
     report["authors"]["top"][0]["name"] = HOSTILE
     report["authenticity"]["suspect_clusters"][0]["sample"] = HOSTILE
     report["targets"][HOSTILE] = {"name": HOSTILE, "total": 1, "by_network": {"x": 1}}
-    report["target_responses"][0].update(summary=HOSTILE, url="javascript:alert(2)")
+    report["target_responses"][0]["summary"] = HOSTILE
+    report["target_responses"][0]["url"] = "javascript:alert(2)"
     for html in (html_report(report), page("reports/dashboard.html", report)):
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html

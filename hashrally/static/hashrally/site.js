@@ -132,6 +132,34 @@
       mine.focus();
     });
 
+    // The campaign moment on the reader's own clock, and a countdown that follows it. The
+    // page's language names the units (Intl); the server's line stays for readers without it.
+    var lang = document.documentElement.lang || undefined;
+    document.querySelectorAll("time[data-moment]").forEach(function (time) {
+      var at = new Date(time.getAttribute("datetime"));
+      if (isNaN(at) || !window.Intl) return;
+      var own = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" });
+      var yours = document.createElement("span");
+      yours.className = "meta";
+      yours.textContent = " (" + (time.dataset.yourTime || "your time") + ": " + own.format(at) + ")";
+      time.after(yours);
+    });
+    document.querySelectorAll("[data-countdown-for]").forEach(function (line) {
+      var at = new Date(line.dataset.countdownFor);
+      if (isNaN(at) || !window.Intl || !Intl.RelativeTimeFormat) return;
+      var relative = new Intl.RelativeTimeFormat(lang, { numeric: "always" });
+      var tick = function () {
+        var minutes = Math.round((at - Date.now()) / 60000);
+        if (minutes <= 0) { line.textContent = line.dataset.now || ""; return; }
+        // One unit, the largest that reads well: word order is the language's own (Intl).
+        line.textContent = minutes >= 2880 ? relative.format(Math.round(minutes / 1440), "day")
+          : minutes >= 120 ? relative.format(Math.round(minutes / 60), "hour")
+          : relative.format(minutes, "minute");
+        setTimeout(tick, 30000);
+      };
+      tick();
+    });
+
     var instance = document.getElementById("instance");
     if (instance && window.localStorage) {
       if (!instance.value) instance.value = localStorage.getItem(INSTANCE_KEY) || "";
