@@ -338,6 +338,8 @@ HASHRALLY_RETRY_AFTER_SECONDS = env_int("HASHRALLY_RETRY_AFTER_SECONDS", 30)
 HASHRALLY_IP_HASH_DAYS = env_int("HASHRALLY_IP_HASH_DAYS", 7)
 HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)
+# Reminders of the campaign moment are queued this many minutes before it (supporters.reminders).
+HASHRALLY_REMINDER_MINUTES = env_int("HASHRALLY_REMINDER_MINUTES", 60)
 # A join with a known email mails its owner a link at most once in this many hours.
 HASHRALLY_REJOIN_MAIL_HOURS = env_int("HASHRALLY_REJOIN_MAIL_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HASHRALLY_MAX_BODY_BYTES", 64 * 1024)

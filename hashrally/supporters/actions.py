@@ -74,6 +74,7 @@ def do_join(
         "display_name": data.get("display_name") or "",
         "show_name": bool(data.get("show_name")),
         "contact_ok": bool(data.get("contact_ok")),
+        "remind_me": bool(data.get("remind_me")),
         "language": language,
         "consent_version": consent_version(campaign),
         "consented_at": timezone.now(),
@@ -190,7 +191,7 @@ def do_confirm(supporter: Supporter) -> bool:
 
 def do_update_record(supporter: Supporter, data: dict[str, Any]) -> None:
     """The owner's change to their own record (through their data link)."""
-    fields = ["country", "display_name", "show_name", "contact_ok"]
+    fields = ["country", "display_name", "show_name", "contact_ok", "remind_me"]
     for name in fields:
         setattr(supporter, name, data[name])
     supporter.save(update_fields=[*fields, "updated_at"])
@@ -243,6 +244,7 @@ def do_anonymise(queryset: Any, now: dt.datetime | None = None) -> int:
             email_encrypted="",
             email_hash=None,
             contact_ok=False,
+            remind_me=False,
             ip_hash=None,
             anonymised_at=now,
             updated_at=now,

@@ -6,6 +6,7 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,10 @@ class JoinForm(forms.Form):
     contact_ok = forms.BooleanField(
         label=_("The organisers may email me about this campaign"), required=False
     )
+    # Offered only while a campaign moment is ahead (removed in __init__ otherwise).
+    remind_me = forms.BooleanField(
+        label=_("Email me once, shortly before the campaign moment"), required=False
+    )
     consent = forms.BooleanField(label="", required=True)
     # A field people never see; form-filling bots do, and give themselves away.
     website = forms.CharField(required=False, label=_("Leave this empty"))
@@ -90,6 +95,8 @@ class JoinForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        if not reminders_offered(campaign):
+            del self.fields["remind_me"]
         self.fields["consent"].label = consent.consent_text(campaign)
         self.fields["consent"].error_messages["required"] = _(
             "Please tick the box to give your consent; without it we cannot count your support."
@@ -135,6 +142,8 @@ class JoinForm(forms.Form):
             else:
                 handles[network] = fold_handle(handle)
         data["handles"] = handles
+        if data.get("remind_me") and not data.get("email"):
+            self.add_error("email", _("Give your email to get the reminder."))
         return data
 
     @property
@@ -170,6 +179,11 @@ class ProofForm(forms.Form):
         return url
 
 
+def reminders_offered(campaign: Campaign) -> bool:
+    """A campaign moment is ahead: the reminder box is worth showing."""
+    return campaign.moment_at is not None and campaign.moment_at > timezone.now()
+
+
 class MyRecordForm(forms.Form):
     """What a supporter may change in their own record, through the link mailed to them."""
 
@@ -178,6 +192,9 @@ class MyRecordForm(forms.Form):
     show_name = forms.BooleanField(label=_("Show my name among the supporters"), required=False)
     contact_ok = forms.BooleanField(
         label=_("The organisers may email me about this campaign"), required=False
+    )
+    remind_me = forms.BooleanField(
+        label=_("Email me once, shortly before the campaign moment"), required=False
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from hashrally.campaigns import pages
-from hashrally.supporters import crypto, links
+from hashrally.core import locales
+from hashrally.supporters import crypto, links, reminders
 from hashrally.supporters.models import MailJob
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ def build_message(job: MailJob) -> EmailMessage:
             ),
             "campaign_url": links.site_url() + campaign.get_absolute_url(),
         }
+        if job.moment_at is not None:
+            context["moment"] = locales.moment_text(
+                job.moment_at, campaign.moment_time_zone, translation.get_language() or "en"
+            )
         subject = render_to_string(f"supporters/mail/{job.kind}_subject.txt", context).strip()
         body = render_to_string(f"supporters/mail/{job.kind}.txt", context)
     return EmailMessage(
@@ -92,6 +97,18 @@ def build_message(job: MailJob) -> EmailMessage:
         # The address the job was queued for (jobs queued before jobs kept one: the row's).
         to=[crypto.decrypt(job.address_encrypted or supporter.email_encrypted)],
         headers={"Message-ID": job.message_id},
+    )
+
+
+def _reminder_due(job: MailJob, now: dt.datetime) -> bool:
+    """Still asked for (the box may have been unticked since), for the campaign's moment as it
+    is now, and before it: a reminder after the moment is noise."""
+    campaign = job.supporter.campaign
+    return (
+        reminders.wanted(job.supporter)
+        and job.moment_at is not None
+        and job.moment_at == campaign.moment_at
+        and job.moment_at > now
     )
 
 
@@ -108,6 +125,9 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
             # would go to someone the supporter is not.
             job.status = MailJob.Status.CANCELLED
             job.last_error = "cancelled: the supporter no longer has the address it was for"
+        elif job.kind == MailJob.Kind.REMINDER and not _reminder_due(job, now):
+            job.status = MailJob.Status.CANCELLED
+            job.last_error = "cancelled: no longer asked for, or the moment moved or passed"
         else:
             # Only pending jobs are claimed: each earlier handover ended in a failed attempt.
             if job.handed_over > job.attempts:

@@ -38,6 +38,10 @@ class Supporter(models.Model):
     contact_ok = models.BooleanField(
         default=False, help_text=_("Agreed that the organisers may write to them by email.")
     )
+    # Asked for one email shortly before the campaign moment (campaigns.moment).
+    remind_me = models.BooleanField(
+        default=False, help_text=_("Asked for one email shortly before the campaign moment.")
+    )
     language = models.CharField(max_length=16, blank=True)
     consent_version = models.CharField(max_length=40)
     consented_at = models.DateTimeField()
@@ -173,6 +177,8 @@ class MailJob(models.Model):
         MY_DATA = "my_data", _("Your data")
         # A join with this address by someone else (or by them, without their cookie).
         REJOIN = "rejoin", _("Joined again")
+        # Shortly before the campaign moment, to those who asked for it (supporters.reminders).
+        REMINDER = "reminder", _("Reminder of the campaign moment")
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -200,9 +206,20 @@ class MailJob(models.Model):
     # is at-least-once; such jobs are marked, and every copy carries the job's Message-ID.
     handed_over = models.PositiveSmallIntegerField(default=0)
     possibly_repeated = models.BooleanField(default=False)
+    # A reminder's moment: one reminder per supporter and moment, and a moment moved since is
+    # not the one the job was queued for.
+    moment_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
+        constraints = [
+            # Two workers queueing reminders at once still queue one each.
+            models.UniqueConstraint(
+                fields=["supporter", "moment_at"],
+                condition=Q(kind="reminder"),
+                name="one_reminder_per_moment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.supporter_id} ({self.status})"

@@ -372,6 +372,7 @@ def supporter_data(supporter: Supporter) -> dict[str, object]:
         "show_name": supporter.show_name,
         "email": crypto.decrypt(supporter.email_encrypted),
         "contact_ok": supporter.contact_ok,
+        "remind_me": supporter.remind_me,
         "confirmed_at": supporter.confirmed_at.isoformat() if supporter.confirmed_at else None,
         "handles": {h.network: crypto.decrypt(h.handle_encrypted) for h in supporter.handles.all()},
         "proofs_of_post": [p.url for p in supporter.proofs.all()],
@@ -402,6 +403,7 @@ def _shown(supporter: Supporter) -> list[tuple[str, str]]:
         (_("Name shown among the supporters"), yes if supporter.show_name else no),
         (_("Email"), crypto.decrypt(supporter.email_encrypted) or "—"),
         (_("The organisers may email you"), yes if supporter.contact_ok else no),
+        (_("A reminder before the campaign moment"), yes if supporter.remind_me else no),
         (
             pgettext("supporter's record", "Confirmed"),
             when(supporter.confirmed_at) if supporter.confirmed_at else no,
@@ -419,6 +421,7 @@ def _record_initial(supporter: Supporter) -> dict[str, object]:
         "display_name": supporter.display_name,
         "show_name": supporter.show_name,
         "contact_ok": supporter.contact_ok,
+        "remind_me": supporter.remind_me,
     }
 
 

@@ -21,6 +21,7 @@ from hashrally.site.models import WorkerBeat
 from hashrally.supporters.counts import refresh_counts
 from hashrally.supporters.housekeeping import purge_ip_hashes
 from hashrally.supporters.mail import send_due_mail
+from hashrally.supporters.reminders import queue_due_reminders
 from hashrally.supporters.verification import do_verify_supporters
 
 DAY = 24 * 3600
@@ -83,6 +84,7 @@ class Command(BaseCommand):
 
     def _round(self, *, full: bool) -> None:
         self._beat()
+        queue_due_reminders()
         sent, failed = send_due_mail()
         refreshed = refresh_counts(full=full)
         if refreshed:
