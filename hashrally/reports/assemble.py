@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign, Target, TargetResponse
@@ -14,7 +15,7 @@ from hashrally.reports import fold
 from hashrally.reports.counters import Counters, counters_from_figures, counters_from_rows
 from hashrally.reports.extras import compute_extras
 from hashrally.reports.fold import PENDING_COUNTRY
-from hashrally.reports.models import ReportExtras
+from hashrally.reports.models import CampaignMinute, ReportExtras
 from hashrally.reports.supporter_figures import supporters_section
 from hashrally.reports.types import (
     Authenticity,
@@ -23,6 +24,7 @@ from hashrally.reports.types import (
     Extras,
     FlaggedAuthenticity,
     HourCounts,
+    MomentFigures,
     Report,
     SupportersSection,
     TargetCounts,
@@ -87,6 +89,38 @@ def _responses(campaign: Campaign) -> list[TargetResponseEntry]:
         .select_related("target")
         .order_by("date", "target__position", "id")
     ]
+
+
+def _moment(campaign: Campaign) -> MomentFigures | None:
+    """The hour from the campaign moment against the rest of the window (first to last minute
+    with a post), per minute, from the counts per minute the fold keeps."""
+    if campaign.moment_at is None:
+        return None
+    start = int(campaign.moment_at.timestamp()) // 60
+    minutes = CampaignMinute.objects.filter(campaign=campaign)
+    window = minutes.aggregate(
+        first=Min("minute"),
+        last=Max("minute"),
+        total=Sum("posts"),
+        hour=Sum("posts", filter=Q(minute__gte=start, minute__lt=start + 60)),
+    )
+    first, last = window["first"], window["last"]
+    total, hour = window["total"] or 0, window["hour"] or 0
+    span = (last - first + 1) if first is not None else 0
+    inside = max(0, min(last, start + 59) - max(first, start) + 1) if first is not None else 0
+    rest_minutes, rest_posts = span - inside, total - hour
+    ratio = None
+    if inside and rest_minutes and rest_posts:
+        ratio = round((hour / inside) / (rest_posts / rest_minutes), 2)
+    return {
+        "at": campaign.moment_at.isoformat(),
+        "time_zone": campaign.moment_time_zone,
+        "hour_posts": hour,
+        "hour_minutes": inside,
+        "rest_posts": rest_posts,
+        "rest_minutes": rest_minutes,
+        "times_the_rest": ratio,
+    }
 
 
 def _authenticity(flagged: FlaggedAuthenticity | None) -> Authenticity:
@@ -212,6 +246,7 @@ def assemble(
         "top_posts": more["top_posts"] if more else [],
         "targets": _targets(campaign, counters),
         "target_responses": _responses(campaign),
+        "moment": _moment(campaign),
         "timeline": timeline,
         "timeline_hourly": timeline_hourly,
         "authenticity": _authenticity(flagged),

@@ -219,6 +219,8 @@ def time_chart(
     line_label: str | None = None,
     description: str | None = None,
     captions: bool = True,
+    marker: int | None = None,
+    marker_label: str = "",
 ) -> SafeString:
     """Columns of ``bar`` per point on the left axis and, if given, ``line`` on its own right axis.
 
@@ -226,7 +228,8 @@ def time_chart(
     posts, dozens of joins); the legend says which axis belongs to which. With ``captions=False``
     the legend and the axis title are left out for the page to write them in HTML: WeasyPrint
     draws SVG text letter by letter, which breaks Arabic and other joined scripts, so the PDF
-    keeps words out of its charts and only digits in them.
+    keeps words out of its charts and only digits in them. ``marker`` (a point's index) draws a
+    dashed line through that point, titled ``marker_label`` (the campaign moment).
     """
     has_line = line_label is not None and any(p.line is not None for p in points)
     left_ticks = _ticks(max((p.bar for p in points), default=0))
@@ -324,6 +327,18 @@ def time_chart(
                         WHITE,
                     )
                 )
+    if marker is not None and 0 <= marker < len(points):
+        parts.append(
+            format_html(
+                '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{}" stroke-width="2" '
+                'stroke-dasharray="6 4" class="marker"><title>{}</title></line>',
+                INK,
+                clean(f"{marker_label}: {points[marker].label}"),
+                x=_n(x_of(marker)),
+                top=_n(y_top - 6),
+                bottom=_n(y_bottom),
+            )
+        )
     parts.append(_line(x0, y_bottom, x1, y_bottom, INK))
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped or a constant

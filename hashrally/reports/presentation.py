@@ -30,6 +30,7 @@ from hashrally.reports.types import (
     Authors,
     DayCounts,
     HourCounts,
+    MomentFigures,
     Report,
     Supporters,
     TargetResponseEntry,
@@ -209,6 +210,8 @@ class ReportView:
     top_authors: list[AuthorRow] = field(default_factory=list)
     engagement: list[Figure] = field(default_factory=list)
     timeline: TimeFigure | None = None
+    moment: MomentFigures | None = None
+    moment_when: str = ""
     supporter_countries: BarFigure | None = None
     supporter_map: MapFigure | None = None
     cover_map: MapFigure | None = None
@@ -287,7 +290,16 @@ def report_view(
         Figure(_("Replies"), engagement["replies"]),
         Figure(_("Quotes"), engagement["quotes"]),
     ]
-    view.timeline = _timeline(report["timeline"], report["timeline_hourly"], captions=not for_print)
+    moment = report.get("moment")
+    view.moment = moment
+    when = _when(moment["at"]) if moment else None
+    view.moment_when = f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if when else ""
+    view.timeline = _timeline(
+        report["timeline"],
+        report["timeline_hourly"],
+        captions=not for_print,
+        moment=_when(moment["at"]) if moment else None,
+    )
     _add_countries(view, report)
     posts = report["posts"]
     view.languages = _bar_figure(
@@ -560,29 +572,40 @@ def _map_figure(
 
 
 def _timeline(
-    daily: list[DayCounts], hourly: list[HourCounts], *, captions: bool
+    daily: list[DayCounts],
+    hourly: list[HourCounts],
+    *,
+    captions: bool,
+    moment: dt.datetime | None = None,
 ) -> TimeFigure | None:
     days = _fill_days(daily)
     if not days:
         return None
     # The step follows the window's length, so a chart (and the PDF's table) never runs to
     # pages of empty rows: hours for a few days, days up to a quarter, then weeks, then months.
+    # The point that holds the campaign moment, by its label at each step.
+    at = moment.astimezone(dt.UTC) if moment else None
     if len(days) <= HOURLY_UP_TO_DAYS and hourly:
         points = _fill_hours(hourly)
         title = _("Posts and joins per hour")
         axis = _("Hour (UTC)")
+        marked = at.strftime("%Y-%m-%d %H:00") if at else None
     elif len(days) <= DAILY_UP_TO_DAYS:
         points = days
         title = _("Posts and joins per day")
         axis = _("Day (UTC)")
+        marked = at.date().isoformat() if at else None
     elif len(days) <= WEEKLY_UP_TO_DAYS:
         points = _grouped(days, _week_of)
         title = _("Posts and joins per week")
         axis = _("Week (UTC, from Monday)")
+        marked = _week_of(at.date())[0] if at else None
     else:
         points = _grouped(days, _month_of)
         title = _("Posts and joins per month")
         axis = _("Month (UTC)")
+        marked = _month_of(at.date())[0] if at else None
+    labels = [point.label for point in points]
     bar_label, line_label = _("Posts"), _("Joins")
     svg = charts.time_chart(
         points,
@@ -592,6 +615,8 @@ def _timeline(
         axis_label=axis,
         id_prefix="timeline",
         captions=captions,
+        marker=labels.index(marked) if marked in labels else None,
+        marker_label=str(_("The campaign moment")),
     )
     return TimeFigure(
         title=title,

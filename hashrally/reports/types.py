@@ -135,6 +135,18 @@ class TargetResponseEntry(TypedDict):
     url: str
 
 
+class MomentFigures(TypedDict):
+    """The campaign moment against the rest of the collection window, in posts per minute."""
+
+    at: str
+    time_zone: str
+    hour_posts: int  # posts in the 60 minutes from the moment
+    hour_minutes: int  # of those 60 minutes, the ones inside the window
+    rest_posts: int
+    rest_minutes: int
+    times_the_rest: float | None  # posts per minute in the hour over the rest's; None: no rest
+
+
 class DayCounts(TypedDict):
     date: str
     posts: int
@@ -205,6 +217,7 @@ class Report(TypedDict):
     top_posts: list[TopPost]
     targets: dict[str, TargetCounts]
     target_responses: list[TargetResponseEntry]
+    moment: MomentFigures | None
     timeline: list[DayCounts]
     timeline_hourly: list[HourCounts]
     authenticity: Authenticity

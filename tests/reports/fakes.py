@@ -199,6 +199,15 @@ SAMPLE_REPORT: Report = {
         "NikolPashinyan": {"name": "Nikol Pashinyan", "total": 402, "by_network": {"x": 402}},
         "atatoyan": {"name": "Arman Tatoyan", "total": 155, "by_network": {"x": 155}},
     },
+    "moment": {
+        "at": "2022-02-25T17:00:00+00:00",
+        "time_zone": "Asia/Baku",
+        "hour_posts": 120,
+        "hour_minutes": 60,
+        "rest_posts": 982,
+        "rest_minutes": 4260,
+        "times_the_rest": 8.67,
+    },
     "target_responses": [
         {
             "target": "Arman Tatoyan",

@@ -85,6 +85,7 @@ def empty_report() -> Report:
         "top_posts": [],
         "targets": {},
         "target_responses": [],
+        "moment": None,
         "timeline": [],
         "timeline_hourly": [],
         "authenticity": {
