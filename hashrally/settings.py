@@ -340,6 +340,9 @@ HASHRALLY_CONFIRM_DAYS = env_int("HASHRALLY_CONFIRM_DAYS", 30)
 HASHRALLY_MAIL_MAX_ATTEMPTS = env_int("HASHRALLY_MAIL_MAX_ATTEMPTS", 12)
 # Reminders of the campaign moment are queued this many minutes before it (supporters.reminders).
 HASHRALLY_REMINDER_MINUTES = env_int("HASHRALLY_REMINDER_MINUTES", 60)
+# Updates to supporters go out at most this many a minute (supporters.updates), a pace mail
+# providers accept from a new sender.
+HASHRALLY_UPDATES_PER_MINUTE = env_int("HASHRALLY_UPDATES_PER_MINUTE", 60)
 # A join with a known email mails its owner a link at most once in this many hours.
 HASHRALLY_REJOIN_MAIL_HOURS = env_int("HASHRALLY_REJOIN_MAIL_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HASHRALLY_MAX_BODY_BYTES", 64 * 1024)

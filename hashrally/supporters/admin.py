@@ -6,16 +6,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from hashrally.campaigns import audit
-from hashrally.campaigns.access import campaigns_of
+from hashrally.campaigns.access import ByRole, InlineByRole, campaigns_of
 from hashrally.core import locales
 from hashrally.core.csvfile import csv_lines
-from hashrally.supporters import crypto
-from hashrally.supporters.models import CampaignCounts, MailJob, Supporter
+from hashrally.supporters import crypto, updates
+from hashrally.supporters.models import (
+    CampaignCounts,
+    MailJob,
+    Supporter,
+    Update,
+    UpdateText,
+)
 
 SHOWN_FIELDS: tuple[str, ...] = (
     "campaign",
@@ -150,3 +156,83 @@ class MailJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class UpdateTextInline(InlineByRole, admin.StackedInline):
+    campaign_path = "campaign"  # under an update's page
+    model = UpdateText
+    extra = 1
+    verbose_name = "text in one language"
+    verbose_name_plural = "texts (each supporter gets their language, else the campaign's default)"
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        # Sent is sent: the record of what went out stays as it went.
+        return super().has_change_permission(request, obj) and not (obj and obj.queued_at)
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and not (obj and obj.queued_at)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.queued_at)
+
+
+@admin.register(Update)
+class UpdateAdmin(ByRole):
+    """Updates to supporters: written by editors, sent once to those who agreed to be contacted
+    (an export of their addresses in effect, so it asks the role that may export)."""
+
+    list_display = ["__str__", "campaign", "created_at", "queued_at", "outcome"]
+    list_filter = ["campaign"]
+    fields = ["campaign"]
+    inlines = [UpdateTextInline]
+    actions = ["send"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Update]:
+        jobs = "mail_jobs"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .annotate(
+                sent=Count(jobs, filter=Q(mail_jobs__status=MailJob.Status.SENT)),
+                failed=Count(jobs, filter=Q(mail_jobs__status=MailJob.Status.FAILED)),
+                cancelled=Count(jobs, filter=Q(mail_jobs__status=MailJob.Status.CANCELLED)),
+                waiting=Count(jobs, filter=Q(mail_jobs__status=MailJob.Status.PENDING)),
+                unsubscribed=Count(jobs, filter=Q(mail_jobs__unsubscribed_at__isnull=False)),
+            )
+        )
+
+    @admin.display(description="sent / bounced / cancelled / waiting / unsubscribed")
+    def outcome(self, update: Any) -> str:
+        if update.queued_at is None:
+            return "draft"
+        return (
+            f"{update.sent} / {update.failed} / {update.cancelled} / {update.waiting} / "
+            f"{update.unsubscribed} (of {update.queued_to})"
+        )
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and obj.queued_at)
+
+    @admin.action(description="Send to the supporters who agreed to be contacted (once)")
+    def send(self, request: HttpRequest, queryset: QuerySet[Update]) -> None:
+        allowed = campaigns_of(request.user, "export")
+        if queryset.exclude(campaign__in=allowed).exists():
+            self.message_user(
+                request,
+                "Your role in some of these campaigns does not let you email its supporters.",
+                messages.ERROR,
+            )
+            return
+        for update in queryset:
+            queued = updates.do_queue_update(update)
+            if queued:
+                audit.record(
+                    request, "export", f"update {update.pk} mailed", queued, update.campaign
+                )
+            self.message_user(
+                request,
+                f"“{update}”: {queued} mails queued"
+                if queued
+                else f"“{update}” was sent before, or has no text: nothing queued.",
+            )

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from hashrally.campaigns import pages
 from hashrally.core import locales
-from hashrally.supporters import crypto, links, reminders
+from hashrally.supporters import crypto, links, reminders, updates
 from hashrally.supporters.models import MailJob
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def _claim(limit: int, now: dt.datetime) -> list[MailJob]:
             MailJob.objects.select_for_update(skip_locked=True)
             .filter(status=MailJob.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .select_related("supporter__campaign")
+            .select_related("supporter__campaign", "update")
             .order_by("next_attempt_at")[:limit]
         )
         MailJob.objects.filter(id__in=[j.id for j in jobs]).update(claimed_until=now + CLAIM)
@@ -88,6 +88,15 @@ def build_message(job: MailJob) -> EmailMessage:
             context["moment"] = locales.moment_text(
                 job.moment_at, campaign.moment_time_zone, translation.get_language() or "en"
             )
+        headers = {"Message-ID": job.message_id}
+        if job.update is not None:
+            update_text = updates.text_for(job.update, supporter.language or language)
+            context["subject"] = update_text.subject if update_text else ""
+            context["body"] = update_text.body if update_text else ""
+            context["unsubscribe_url"] = updates.unsubscribe_url(job)
+            # RFC 2369 and 8058: mail programs offer "unsubscribe", and may do it in one click.
+            headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         subject = render_to_string(f"supporters/mail/{job.kind}_subject.txt", context).strip()
         body = render_to_string(f"supporters/mail/{job.kind}.txt", context)
     return EmailMessage(
@@ -96,7 +105,7 @@ def build_message(job: MailJob) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         # The address the job was queued for (jobs queued before jobs kept one: the row's).
         to=[crypto.decrypt(job.address_encrypted or supporter.email_encrypted)],
-        headers={"Message-ID": job.message_id},
+        headers=headers,
     )
 
 
@@ -128,6 +137,9 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
         elif job.kind == MailJob.Kind.REMINDER and not _reminder_due(job, now):
             job.status = MailJob.Status.CANCELLED
             job.last_error = "cancelled: no longer asked for, or the moment moved or passed"
+        elif job.kind == MailJob.Kind.UPDATE and not updates.still_wanted(supporter):
+            job.status = MailJob.Status.CANCELLED
+            job.last_error = "cancelled: no longer agrees to be contacted, or not confirmed"
         else:
             # Only pending jobs are claimed: each earlier handover ended in a failed attempt.
             if job.handed_over > job.attempts:

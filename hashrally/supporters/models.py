@@ -165,6 +165,43 @@ class CampaignCounts(models.Model):
         return f"{self.campaign_id}: {self.joined} joined"
 
 
+class Update(models.Model):
+    """News from the organisers to supporters who agreed to be contacted (`contact_ok`) and
+    confirmed their address: written per language (UpdateText), sent once, through the outbox,
+    at a throttled pace (supporters.updates)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates")
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    queued_to = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        text = self.texts.first()
+        return text.subject if text else f"update {self.pk}"
+
+
+class UpdateText(models.Model):
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16)
+    subject = models.CharField(max_length=200)
+    # Plain text: mail is sent as text, so nothing in it can load or run anything.
+    body = models.TextField(max_length=10000)
+
+    class Meta:
+        ordering = ["update", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "language"], name="one_update_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} [{self.language}]"
+
+
 class MailJob(models.Model):
     """An email to send, written in the same transaction as the row it is about (an outbox).
 
@@ -179,6 +216,8 @@ class MailJob(models.Model):
         REJOIN = "rejoin", _("Joined again")
         # Shortly before the campaign moment, to those who asked for it (supporters.reminders).
         REMINDER = "reminder", _("Reminder of the campaign moment")
+        # News from the organisers (supporters.updates), to those who agreed to be contacted.
+        UPDATE = "update", _("Update from the organisers")
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -209,6 +248,11 @@ class MailJob(models.Model):
     # A reminder's moment: one reminder per supporter and moment, and a moment moved since is
     # not the one the job was queued for.
     moment_at = models.DateTimeField(null=True, blank=True)
+    update = models.ForeignKey(
+        Update, null=True, blank=True, on_delete=models.CASCADE, related_name="mail_jobs"
+    )
+    # The supporter stopped updates through this mail's link (counted per update).
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("c/<slug:slug>/supporters", views.names, name="names"),
     path("c/<slug:slug>/my-data", views.request_my_data, name="request_my_data"),
     path("me/<str:token>", views.my_data, name="my_data"),
+    path("stop/<str:token>", views.unsubscribe, name="unsubscribe"),
 ]

@@ -21,6 +21,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -28,7 +29,7 @@ from hashrally.campaigns import pages, visit
 from hashrally.campaigns.models import Campaign
 from hashrally.core import locales, networks, pagecache
 from hashrally.core.clients import client_ip
-from hashrally.supporters import actions, card, counts, crypto, display, links, pow
+from hashrally.supporters import actions, card, counts, crypto, display, links, pow, updates
 from hashrally.supporters.forms import JoinForm, MyDataForm, MyRecordForm, ProofForm
 from hashrally.supporters.models import Supporter
 
@@ -174,6 +175,35 @@ def proof(request: HttpRequest, slug: str) -> HttpResponse:
     url = form.cleaned_data["url"]
     actions.do_add_proof(supporter, networks.of_post(url) or "", url)
     return HttpResponseRedirect(reverse("supporters:thanks", args=[slug]) + "#proof", status=303)
+
+
+# The signed link is the authority: a mail program's one-click unsubscribe (RFC 8058) posts
+# without a CSRF token, and nobody without the link can make one.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop updates for the supporter the link was mailed to, and nobody else."""
+    job = updates.read_unsubscribe(token)
+    if job is None:
+        return render(
+            request,
+            "problem.html",
+            {"message": _("This link is not valid.")},
+            status=400,
+        )
+    if request.method == "POST":
+        updates.do_unsubscribe(job)
+    campaign = job.supporter.campaign
+    return render(
+        request,
+        "supporters/unsubscribe.html",
+        {
+            "campaign": campaign,
+            "text": visit.text_for(request, campaign),
+            "done": request.method == "POST",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
