@@ -319,6 +319,8 @@ HASHRALLY_COUNTS_INTERVAL = env_int("HASHRALLY_COUNTS_INTERVAL", 3)
 # recount of a million supporters takes about a second, so it runs every 20 s, not every 3 s.
 HASHRALLY_RECOUNT_SHARE = env_float("HASHRALLY_RECOUNT_SHARE", 0.05)
 HASHRALLY_PAGE_CACHE_SECONDS = env_int("HASHRALLY_PAGE_CACHE_SECONDS", 5)
+# How often a wall on a screen asks for new posts (reports/wall.py; at least 5).
+HASHRALLY_WALL_REFRESH_SECONDS = env_int("HASHRALLY_WALL_REFRESH_SECONDS", 15)
 # The worker also collects live campaigns' posts on each one's schedule ([listening]
 # every_minutes); off, collection happens only through `hashrally collect`.
 HASHRALLY_COLLECT_ON_SCHEDULE = env_bool("HASHRALLY_COLLECT_ON_SCHEDULE", True)

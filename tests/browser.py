@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/c/recognize-to-reconcile/thanks",
     "/c/recognize-to-reconcile/my-data",
     "/c/recognize-to-reconcile/supporters",
+    "/c/recognize-to-reconcile/wall",
 ]
 COMPOSERS = {"x.com", "bsky.app"}
 

@@ -110,3 +110,33 @@ def test_it_shows_the_campaigns_admin_page(visit: Visit, live_server: object, sh
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/?lang=en")  # type: ignore[attr-defined]
     page.screenshot(path=str(shots / "admin-campaign-en-1280.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1280), ("ar", 390)])
+def test_it_shows_the_wall_and_the_campaign_moment(
+    visit: Visit,
+    live_server: object,
+    collected: Campaign,  # noqa: F811 (the fixture)
+    shots: Path,
+    language: str,
+    width: int,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    campaign = Campaign.objects.get(slug=CHILD)
+    campaign.moment_at = timezone.now() + dt.timedelta(days=12, hours=5)
+    campaign.moment_time_zone = "Asia/Baku"
+    campaign.save()
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 900})
+    for name, path in (("wall", f"/c/{CHILD}/wall"), ("moment", f"/c/{CHILD}/?v=0")):
+        response = page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={language}")  # type: ignore[attr-defined]
+        assert response is not None and response.status == 200
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if name == "moment":
+            page.locator("#moment-h").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=False)
+        else:
+            page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)

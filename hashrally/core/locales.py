@@ -63,8 +63,11 @@ def moment_text(at: dt.datetime, time_zone: str, language: str) -> str:
     locale = _locale(language) or Locale("en")
     local = at.astimezone(ZoneInfo(time_zone))
     offset = local.strftime("%z")
-    return (
-        f"{format_date(local.date(), 'full', locale=locale)}, "
-        f"{format_time(local, 'short', locale=locale)} "
-        f"({get_timezone_name(local, 'long', locale=locale)}, UTC{offset[:3]}:{offset[3:]})"
+    # The language's own way of joining a date and a time ("{1}, {0}"; Arabic's comma is ،).
+    joined = str(locale.datetime_formats["full"]).replace("'", "")
+    when = joined.format(
+        format_time(local, "short", locale=locale), format_date(local.date(), "full", locale=locale)
     )
+    zone = get_timezone_name(local, "long", locale=locale)
+    comma = joined.partition("{1}")[2].partition("{0}")[0].strip() or ","
+    return f"{when} ({zone}{comma} UTC{offset[:3]}:{offset[3:]})"

@@ -35,8 +35,11 @@ def _at(epoch: float | None) -> dt.datetime | None:
     return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
-def bot_like_authors(campaign_id: int) -> dict[tuple[str, str], Bot]:
-    """The campaign's bot-like authors, with their posts, followers and the signals that fired.
+def bot_like_authors(
+    campaign_id: int, among: list[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], Bot]:
+    """The campaign's bot-like authors (only `among` these (network, author id), if given),
+    with their posts, followers and the signals that fired.
 
     The SQL writes each rule of `authenticity.bot_like` as a 0/1 signal and keeps the authors
     whose signals could make them bot-like (never stricter than the rule); the rule itself then
@@ -68,6 +71,13 @@ def bot_like_authors(campaign_id: int) -> dict[tuple[str, str], Bot]:
         f"CASE WHEN {s} THEN 1 ELSE 0 END"
         for s in (new_account, high_rate, empty_profile, follow_ratio)
     )
+    only = ""
+    params: list[object] = [campaign_id, True]
+    if among is not None:
+        if not among:
+            return {}
+        only = " AND (" + " OR ".join(["(c.network = %s AND c.author_id = %s)"] * len(among)) + ")"
+        params += [part for author in among for part in author]
     found: dict[tuple[str, str], Bot] = {}
     for (
         network,
@@ -86,8 +96,8 @@ def bot_like_authors(campaign_id: int) -> dict[tuple[str, str], Bot]:
         f"a.following, a.name, a.description, a.bot_label FROM {sql.table(CampaignAuthor)} c "
         f"LEFT JOIN {sql.table(Author)} a ON a.network = c.network "
         "AND a.author_id = c.author_id WHERE c.campaign_id = %s "
-        f"AND (a.bot_label = %s OR {signals} >= {rules.BOT_MIN_SIGNALS})",
-        [campaign_id, True],
+        f"AND (a.bot_label = %s OR {signals} >= {rules.BOT_MIN_SIGNALS}){only}",
+        params,
     ):
         active = (last_at - first_at) / 86400 if first_at and last_at else 0.0
         is_bot, reasons = rules.bot_like(

@@ -158,3 +158,44 @@ class ResultsSettings(models.Model):
 
     def __str__(self) -> str:
         return f"results of {self.campaign_id}"
+
+
+class WallSettings(models.Model):
+    """How the campaign's wall of posts is moderated (reports/wall.py)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    # Pre-moderation: only posts an organiser approved are shown. Post-moderation (the
+    # default): every post not hidden and not flagged, as it comes.
+    premoderated = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "wall settings"
+
+    def __str__(self) -> str:
+        return f"wall of {self.campaign_id}"
+
+
+class WallDecision(models.Model):
+    """An organiser's decision on a post, or on every post of an author, for the wall."""
+
+    class What(models.TextChoices):
+        POST = "post"
+        AUTHOR = "author"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    what = models.CharField(max_length=10, choices=What.choices)
+    network = models.CharField(max_length=20)
+    key = models.CharField(max_length=300)  # the post id, or the author id
+    shown = models.BooleanField()  # False: hidden; True: approved (shown even if flagged)
+    decided_by = models.CharField(max_length=150)
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "what", "network", "key"], name="one_wall_decision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.network}:{self.key} {'shown' if self.shown else 'hidden'}"

@@ -11,4 +11,6 @@ urlpatterns = [
     path("c/<slug:slug>/dashboard/posts.csv", views.posts_csv, name="posts_csv"),
     path("c/<slug:slug>/dashboard/authors.csv", views.authors_csv, name="authors_csv"),
     path("c/<slug:slug>/results", views.results, name="results"),
+    path("c/<slug:slug>/wall", views.wall_page, name="wall"),
+    path("c/<slug:slug>/wall/moderate", views.wall_moderate, name="wall_moderate"),
 ]

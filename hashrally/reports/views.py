@@ -6,18 +6,28 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
-from hashrally.campaigns import audit, pages
+from hashrally.campaigns import audit, pages, visit
 from hashrally.campaigns.access import Capability, campaigns_of, may, verified
 from hashrally.campaigns.models import Campaign
+from hashrally.core import networks
 from hashrally.listening import runs
 from hashrally.listening.models import PostMatch
-from hashrally.reports import formats
+from hashrally.reports import formats, wall
 from hashrally.reports.assemble import dashboard_report
 from hashrally.reports.models import CampaignAuthor, ResultsSettings
 from hashrally.reports.presentation import report_context, troubled_rows
@@ -133,3 +143,85 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "reports/results.html",
         {"campaign": campaign, **report_context(report, published=chosen.sections)},
     )
+
+
+@require_GET
+def wall_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The full-screen wall for screens at events, and its list alone (?fragment=1), which
+    the page fetches to refresh itself."""
+    campaign = get_object_or_404(pages.public_campaigns(), slug=slug)
+    context = {
+        "campaign": campaign,
+        "text": visit.text_for(request, campaign),
+        "hashtag_line": " ".join(f"#{tag}" for tag in campaign.hashtags),
+        "posts": wall.public(campaign.pk),
+        "refresh_seconds": settings.HASHRALLY_WALL_REFRESH_SECONDS,
+    }
+    fragment = bool(request.GET.get("fragment"))
+    response = render(request, "reports/_wall.html" if fragment else "reports/wall.html", context)
+    response["Cache-Control"] = f"public, max-age={settings.HASHRALLY_PAGE_CACHE_SECONDS}"
+    return response
+
+
+MODERATION = {"hide-post", "approve-post", "hide-author", "forget", "pre-moderate", "post-moderate"}
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def wall_moderate(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisers' view of the wall: every recent post, held or not, and why; hiding and
+    approving posts and authors, and the moderation mode. Editors and owners only."""
+    if not verified(request.user):
+        return redirect_to_login(request.get_full_path(), "admin:login")
+    campaign = campaigns_of(request.user, "edit").filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("no campaign of yours with this address")
+    if request.method == "POST":
+        problem = _moderate(request, campaign)
+        if problem:
+            return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
+        # 303: the browser comes back with a GET, and a reload does not post the form again.
+        return HttpResponseRedirect(
+            reverse("reports:wall_moderate", args=[campaign.slug]), status=303
+        )
+    return render(
+        request,
+        "reports/wall_moderate.html",
+        {
+            "campaign": campaign,
+            "premoderated": wall.premoderated(campaign.pk),
+            "posts": wall.posts(campaign.pk, everything=True, limit=wall.CANDIDATES),
+            "moderating": True,
+        },
+    )
+
+
+def _moderate(request: HttpRequest, campaign: Campaign) -> str:
+    """Carry out one moderation form; what is wrong with it, or ""."""
+    do = request.POST.get("do", "")
+    if do not in MODERATION:
+        return f"unknown action {do!r}"
+    by = request.user.get_username()
+    if do in ("pre-moderate", "post-moderate"):
+        wall.do_set_premoderated(campaign.pk, do == "pre-moderate")
+        audit.record(request, "change", f"wall: {do}", None, campaign)
+        return ""
+    network, post, author = (request.POST.get(k, "") for k in ("network", "post", "author"))
+    if network not in networks.NETWORKS or not post or len(post) > 300 or len(author) > 300:
+        return "network, post and author must name a post"
+    # Only the campaign's own posts: a decision about anything else changes nothing.
+    if not PostMatch.objects.filter(campaign=campaign, network=network, post_id=post).exists():
+        return "not a post of this campaign"
+    if do == "hide-post":
+        wall.do_decide(campaign.pk, "post", network, post, False, by)
+    elif do == "approve-post":
+        wall.do_decide(campaign.pk, "post", network, post, True, by)
+    elif do == "hide-author":
+        wall.do_decide(campaign.pk, "author", network, author, False, by)
+    else:
+        wall.do_decide(campaign.pk, "post", network, post, None, by)
+        wall.do_decide(campaign.pk, "author", network, author, None, by)
+    audit.record(request, "change", f"wall: {do} {network}:{post}", None, campaign)
+    # The public wall follows at once rather than after its few seconds in the cache.
+    wall.refresh_public(campaign.pk)
+    return ""

@@ -160,6 +160,20 @@
       tick();
     });
 
+    // A wall refreshes itself in place: the server renders the list, this only swaps it in.
+    // A failed fetch keeps what is shown and tries again at the next turn.
+    document.querySelectorAll("[data-refresh]").forEach(function (area) {
+      var every = Math.max(5, parseInt(area.dataset.every, 10) || 15) * 1000;
+      var refresh = function () {
+        fetch(area.dataset.refresh, { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) { if (html !== null) area.innerHTML = html; })
+          .catch(function () {})
+          .then(function () { setTimeout(refresh, every); });
+      };
+      setTimeout(refresh, every);
+    });
+
     var instance = document.getElementById("instance");
     if (instance && window.localStorage) {
       if (!instance.value) instance.value = localStorage.getItem(INSTANCE_KEY) || "";
