@@ -167,3 +167,12 @@ def test_it_refreshes_itself_in_chromium(
     assert page.locator(".wall-post").first.inner_text().count("Second") == 1
     visit.context.close()
     assert visit.blocked == [] and visit.violations == []
+
+
+def test_it_reads_a_bounded_number_of_rows_whatever_the_campaigns_size(
+    client: Client, brexit: Campaign, django_assert_max_num_queries: Any
+) -> None:
+    # The newest CANDIDATES matches, one query each for decisions, bot-like authors among
+    # them, their texts' clusters and the mode: the same at a hundred posts or ten million.
+    with django_assert_max_num_queries(10):
+        assert client.get(WALL).status_code == 200
