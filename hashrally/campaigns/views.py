@@ -172,7 +172,12 @@ def go(request: HttpRequest, slug: str, network: str) -> HttpResponse:
         if target is None:
             problem = "no_link"
     if target is not None:
-        signals.share_clicked.send(sender=Campaign, campaign=campaign, network=network)
+        signals.share_clicked.send(
+            sender=Campaign,
+            campaign=campaign,
+            network=network,
+            variant=f"{variant.language}:{variant.position}",
+        )
         return HttpResponseRedirect(target)
     # Back to the page with what the person wrote, the same message and their server.
     kept = {k: request.GET[k] for k in ("mine", "v", "lang", "instance") if request.GET.get(k)}
@@ -217,10 +222,11 @@ def reply(request: HttpRequest, slug: str, post: int) -> HttpResponse:
     pinned = TargetPost.objects.filter(pk=post, target__campaign=campaign).first()
     if pinned is None:
         raise Http404("No such post")
-    text = ""
+    text = chosen = ""
     variants = pages.variants_in(campaign, visit.language_for(request, campaign))
     if variants and networks.NETWORKS[pinned.network].reply:
         variant = variants[pages.choose_variant(len(variants), request.GET.get("v", "0"))]
+        chosen = f"{variant.language}:{variant.position}"
         context = pages.share_context(
             campaign, visit.campaign_url(request, campaign), variant.language
         )
@@ -230,7 +236,9 @@ def reply(request: HttpRequest, slug: str, post: int) -> HttpResponse:
         if not composed.fits:  # the person's own sentence is theirs to shorten on the page
             composed = sharelinks.compose(variant.text, context, pinned.network)
         text = composed.text
-    signals.share_clicked.send(sender=Campaign, campaign=campaign, network=pinned.network)
+    signals.share_clicked.send(
+        sender=Campaign, campaign=campaign, network=pinned.network, variant=chosen
+    )
     return HttpResponseRedirect(sharelinks.reply_url(pinned.network, pinned.url, text))
 
 

@@ -13,7 +13,7 @@ from hashrally.reports.presentation import SECTIONS
 
 class ResultsSettingsForm(forms.ModelForm):
     sections = forms.MultipleChoiceField(
-        choices=[(s, s.capitalize()) for s in SECTIONS],
+        choices=[(s, s.replace("_", " ").capitalize()) for s in SECTIONS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         # Admin help texts are HTML: an address with <slug> in it would lose the word.

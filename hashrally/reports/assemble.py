@@ -29,6 +29,7 @@ from hashrally.reports.types import (
     SupportersSection,
     TargetCounts,
     TargetResponseEntry,
+    WhatWorked,
 )
 
 
@@ -89,6 +90,15 @@ def _responses(campaign: Campaign) -> list[TargetResponseEntry]:
         .select_related("target")
         .order_by("date", "target__position", "id")
     ]
+
+
+_NOTHING_WORKED: WhatWorked = {
+    "clicks_by_network": {},
+    "variants": [],
+    "referral_joins": 0,
+    "referrers": 0,
+    "leaderboard": [],
+}
 
 
 def _moment(campaign: Campaign) -> MomentFigures | None:
@@ -247,6 +257,8 @@ def assemble(
         "targets": _targets(campaign, counters),
         "target_responses": _responses(campaign),
         "moment": _moment(campaign),
+        # Extras kept before this figure existed have none: zeros until the worker rebuilds.
+        "what_worked": (more.get("what_worked") if more else None) or _NOTHING_WORKED,
         "timeline": timeline,
         "timeline_hourly": timeline_hourly,
         "authenticity": _authenticity(flagged),

@@ -191,7 +191,10 @@ class Sketch:
 
     def __init__(self, templates: Iterable[str], threshold: float = 0.8) -> None:
         self._signer = _Signer()
-        docs = [sh for sh in (shingles(normalise(t)) for t in templates) if sh]
+        all_docs = [shingles(normalise(t)) for t in templates]
+        docs = [sh for sh in all_docs if sh]
+        # Which of the texts given each signature is (a text with no words has none).
+        self._template_index = np.asarray([i for i, sh in enumerate(all_docs) if sh], dtype=int)
         self._templates = self._signer.sign(docs) if docs else None
         from datasketch import MinHashLSH
 
@@ -211,11 +214,17 @@ class Sketch:
 
     def template_use(self, signed: _U32) -> npt.NDArray[np.bool_]:
         """Per signature: whether it is 0.5 or more alike one of the campaign's texts."""
-        found = np.zeros(len(signed), dtype=bool)
-        if self._templates is not None:
-            for template in self._templates:
-                found |= (signed == template).sum(axis=1) >= TEMPLATE_SIMILARITY * NUM_PERM
-        return found
+        return np.asarray(self.closest_template(signed) >= 0)
+
+    def closest_template(self, signed: _U32) -> npt.NDArray[np.int_]:
+        """Per signature: the index (among the texts given) of the campaign's text it is most
+        alike, when 0.5 or more alike one; else -1. Which message variant a post followed."""
+        if self._templates is None or not len(signed):
+            return np.full(len(signed), -1, dtype=int)
+        alike = np.stack([(signed == t).sum(axis=1) for t in self._templates], axis=1)
+        best = alike.argmax(axis=1)
+        enough = alike[np.arange(len(signed)), best] >= TEMPLATE_SIMILARITY * NUM_PERM
+        return np.where(enough, self._template_index[best], -1)
 
     def band_keys(self, signed: _U32) -> npt.NDArray[np.uint64]:
         """Per signature, one uint64 key a band: texts sharing a key are compared."""

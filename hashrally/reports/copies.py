@@ -46,7 +46,8 @@ class Text:
     normalised: str
 
 
-def _templates(campaign_id: int) -> list[str]:
+def templates(campaign_id: int) -> list[str]:
+    """The family's message texts, sorted: a kept text's `variant` indexes this list."""
     from hashrally.campaigns.models import Campaign
 
     ids = Campaign.objects.get(pk=campaign_id).family_ids()
@@ -56,18 +57,23 @@ def _templates(campaign_id: int) -> list[str]:
 def _sketch(campaign_id: int) -> Any:
     from hashrally.reports import authenticity
 
-    return authenticity.Sketch(_templates(campaign_id))
+    return authenticity.Sketch(templates(campaign_id))
+
+
+# Bumped when what is kept of each text changes, so that campaigns keep their texts again:
+# "2" added the variant each template use followed.
+TEXTS_VERSION = "2"
 
 
 def _fingerprint(templates: list[str]) -> str:
-    return hashlib.sha256("\n".join(templates).encode()).hexdigest()
+    return hashlib.sha256("\n".join([TEXTS_VERSION, *templates]).encode()).hexdigest()
 
 
 def keep_current(campaign_id: int) -> None:
     """Whether a text uses the campaign's own depends on its message variants: when they
     changed since the texts were kept, the texts are kept again from the folded posts (one read
     of them, rare: an organiser editing the texts). Runs in the fold's transaction."""
-    fingerprint = _fingerprint(_templates(campaign_id))
+    fingerprint = _fingerprint(templates(campaign_id))
     stored = Figure.objects.filter(campaign_id=campaign_id, dimension=TEXTS_FOR)
     if list(stored.values_list("key", flat=True)) == [fingerprint]:
         return
@@ -122,13 +128,14 @@ def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
         return
     sketch = _sketch(campaign_id)
     signed = sketch.sign([authenticity.shingles(t.normalised) for t in new])
-    template = sketch.template_use(signed)
+    closest = sketch.closest_template(signed)
+    template = closest >= 0
     with connection.cursor() as cursor:
         # The others' cluster is set by _join.
         inserted = sql.many(
             cursor,
             f"INSERT INTO {table} (campaign_id, digest, posts, template, cluster, first_post, "
-            "signature)",
+            "signature, variant)",
             [
                 [
                     campaign_id,
@@ -138,11 +145,12 @@ def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
                     TEMPLATE,
                     t.post[:330],
                     None if is_template else signed[i].tobytes(),
+                    int(closest[i]) if is_template else None,
                 ]
                 for i, (t, is_template) in enumerate(zip(new, template.tolist(), strict=True))
             ],
             "RETURNING id, digest",
-            ("bigint", "text", "integer", "boolean", "bigint", "text", "bytea"),
+            ("bigint", "text", "integer", "boolean", "bigint", "text", "bytea", "smallint"),
         )
     id_of = dict((digest, row_id) for row_id, digest in inserted)
     kept = [i for i, is_template in enumerate(template.tolist()) if not is_template]

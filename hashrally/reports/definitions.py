@@ -144,6 +144,17 @@ def definitions() -> list[tuple[str | None, Definition]]:
             ),
         ),
         (
+            "what_worked",
+            Definition(
+                _("What worked"),
+                _(
+                    "Share buttons pressed per network and per message text, the campaign's "
+                    "posts that follow each text (half alike or more), and joins through "
+                    "supporters' personal links."
+                ),
+            ),
+        ),
+        (
             "authenticity",
             Definition(
                 _("Bot-like authors"),

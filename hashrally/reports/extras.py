@@ -19,6 +19,7 @@ from hashrally.reports import copies, flags, fold, sql
 from hashrally.reports.models import CampaignAuthor, Figure, ReportExtras
 from hashrally.reports.supporter_figures import supporters_section
 from hashrally.reports.types import Extras, Source, TopAuthor, TopPost
+from hashrally.reports.what_worked import what_worked
 
 TOP = 10
 
@@ -141,6 +142,7 @@ def compute_extras(campaign: Campaign) -> Extras:
         "top_authors": top_authors,
         "sources": sources(ids),
         "dataset_sha256": fold.dataset_hash(running.get("dataset", {})),
+        "what_worked": what_worked(campaign),
     }
 
 

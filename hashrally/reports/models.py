@@ -73,6 +73,8 @@ class CampaignText(models.Model):
     digest = models.CharField(max_length=32)  # authenticity.text_digest of the normalised text
     posts = models.PositiveIntegerField(default=0)
     template = models.BooleanField(default=False)  # uses one of the campaign's texts
+    # Which one: its index among copies.templates (the family's variant texts, sorted).
+    variant = models.SmallIntegerField(null=True, blank=True)
     # The smallest id among the texts it is near-identical to, directly or through a chain.
     cluster = models.BigIntegerField(default=0)
     first_post = models.CharField(max_length=330)  # "network:post_id", the sample's post

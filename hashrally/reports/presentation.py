@@ -34,6 +34,7 @@ from hashrally.reports.types import (
     Report,
     Supporters,
     TargetResponseEntry,
+    WhatWorked,
 )
 
 # The sections an organiser can publish on the public results page, in page order.
@@ -47,6 +48,7 @@ SECTIONS: tuple[str, ...] = (
     "languages",
     "networks",
     "targets",
+    "what_worked",
     "authenticity",
 )
 
@@ -211,6 +213,7 @@ class ReportView:
     engagement: list[Figure] = field(default_factory=list)
     timeline: TimeFigure | None = None
     moment: MomentFigures | None = None
+    what_worked: WhatWorked | None = None
     moment_when: str = ""
     supporter_countries: BarFigure | None = None
     supporter_map: MapFigure | None = None
@@ -329,6 +332,7 @@ def report_view(
         ),
         key=lambda row: (-row.total, row.handle.casefold()),
     )
+    view.what_worked = report.get("what_worked")
     view.target_responses = [
         {**response, "url": _web_address(response["url"])}
         for response in report["target_responses"]

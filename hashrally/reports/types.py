@@ -147,6 +147,28 @@ class MomentFigures(TypedDict):
     times_the_rest: float | None  # posts per minute in the hour over the rest's; None: no rest
 
 
+class VariantFigures(TypedDict):
+    campaign: str
+    language: str
+    position: int
+    text: str
+    clicks: int  # share buttons pressed with this variant's text
+    posts: int  # the campaign's posts that follow it (0.5 or more alike, MinHash)
+
+
+class Referrer(TypedDict):
+    name: str
+    joins: int
+
+
+class WhatWorked(TypedDict):
+    clicks_by_network: dict[str, int]
+    variants: list[VariantFigures]
+    referral_joins: int  # joins through a supporter's personal link
+    referrers: int  # supporters whose link brought at least one
+    leaderboard: list[Referrer]  # only those who agreed to be named
+
+
 class DayCounts(TypedDict):
     date: str
     posts: int
@@ -218,6 +240,7 @@ class Report(TypedDict):
     targets: dict[str, TargetCounts]
     target_responses: list[TargetResponseEntry]
     moment: MomentFigures | None
+    what_worked: WhatWorked
     timeline: list[DayCounts]
     timeline_hourly: list[HourCounts]
     authenticity: Authenticity
@@ -241,3 +264,4 @@ class Extras(TypedDict):
     top_authors: list[TopAuthor]
     sources: list[Source]
     dataset_sha256: str
+    what_worked: WhatWorked

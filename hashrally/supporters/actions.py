@@ -75,6 +75,7 @@ def do_join(
         "show_name": bool(data.get("show_name")),
         "contact_ok": bool(data.get("contact_ok")),
         "remind_me": bool(data.get("remind_me")),
+        "on_leaderboard": bool(data.get("on_leaderboard")),
         "language": language,
         "consent_version": consent_version(campaign),
         "consented_at": timezone.now(),
@@ -191,7 +192,7 @@ def do_confirm(supporter: Supporter) -> bool:
 
 def do_update_record(supporter: Supporter, data: dict[str, Any]) -> None:
     """The owner's change to their own record (through their data link)."""
-    fields = ["country", "display_name", "show_name", "contact_ok", "remind_me"]
+    fields = ["country", "display_name", "show_name", "contact_ok", "remind_me", "on_leaderboard"]
     for name in fields:
         setattr(supporter, name, data[name])
     supporter.save(update_fields=[*fields, "updated_at"])
@@ -204,8 +205,8 @@ def do_add_proof(supporter: Supporter, network: str, url: str) -> ProofOfPost:
     return proof
 
 
-def do_record_share_click(campaign: Campaign, network: str) -> None:
-    ShareClick.objects.create(campaign=campaign, network=network)
+def do_record_share_click(campaign: Campaign, network: str, variant: str = "") -> None:
+    ShareClick.objects.create(campaign=campaign, network=network, variant=variant[:24])
 
 
 def do_request_my_data(campaign: Campaign, email: str) -> None:
@@ -245,6 +246,7 @@ def do_anonymise(queryset: Any, now: dt.datetime | None = None) -> int:
             email_hash=None,
             contact_ok=False,
             remind_me=False,
+            on_leaderboard=False,
             ip_hash=None,
             anonymised_at=now,
             updated_at=now,

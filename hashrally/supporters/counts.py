@@ -36,6 +36,23 @@ def is_stale(campaign_id: int, counts: CampaignCounts | None) -> bool:
     )
 
 
+LEADERBOARD = 10
+
+
+def leaderboard(campaign_id: int) -> list[list[object]]:
+    """[name, joins] of the supporters whose personal link brought the most others, among
+    those who agreed to be named there: shown names only (confirmed, not hidden by an
+    organiser), as on the list of names."""
+    named = public_names(campaign_id).filter(on_leaderboard=True)
+    rows = (
+        Supporter.objects.filter(campaign_id=campaign_id, referred_by__in=named.values("pk"))
+        .values("referred_by__display_name", "referred_by")
+        .annotate(joins=Count("*"))
+        .order_by("-joins", "referred_by")[:LEADERBOARD]
+    )
+    return [[row["referred_by__display_name"], row["joins"]] for row in rows]
+
+
 def public_names(campaign: Campaign | int) -> QuerySet[Supporter]:
     """Supporters listed by name on the campaign's page, newest first: those who confirmed
     their address and chose to show their name, unless an organiser hid it. A name typed
@@ -87,6 +104,7 @@ def recount(campaign_id: int) -> CampaignCounts:
             "names": [
                 [s.display_name, s.country] for s in public_names(campaign_id)[:NAMES_ON_PAGE]
             ],
+            "leaderboard": leaderboard(campaign_id),
             "source_changed_at": newest or now,
             "refreshed_at": now,
         },

@@ -60,3 +60,9 @@ def names_on_page(campaign: Campaign) -> list[ShownName]:
         ShownName(str(name), locales.country_name(str(country)))
         for name, country in (row.names if row else [])
     ]
+
+
+def leaderboard_on_page(campaign: Campaign) -> list[tuple[str, int]]:
+    """(name, joins) of the referrers who agreed to be named, from the counts row."""
+    row: CampaignCounts | None = getattr(campaign, "counts", None)
+    return [(str(name), int(joins)) for name, joins in (row.leaderboard if row else [])]

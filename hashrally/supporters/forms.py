@@ -80,6 +80,9 @@ class JoinForm(forms.Form):
     contact_ok = forms.BooleanField(
         label=_("The organisers may email me about this campaign"), required=False
     )
+    on_leaderboard = forms.BooleanField(
+        label=_("Name me among those who brought others (with the name I show)"), required=False
+    )
     # Offered only while a campaign moment is ahead (removed in __init__ otherwise).
     remind_me = forms.BooleanField(
         label=_("Email me once, shortly before the campaign moment"), required=False
@@ -195,6 +198,9 @@ class MyRecordForm(forms.Form):
     )
     remind_me = forms.BooleanField(
         label=_("Email me once, shortly before the campaign moment"), required=False
+    )
+    on_leaderboard = forms.BooleanField(
+        label=_("Name me among those who brought others (with the name I show)"), required=False
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -38,6 +38,11 @@ class Supporter(models.Model):
     contact_ok = models.BooleanField(
         default=False, help_text=_("Agreed that the organisers may write to them by email.")
     )
+    # Agreed to be named on the public list of those whose link brought others (with the
+    # name they chose to show).
+    on_leaderboard = models.BooleanField(
+        default=False, help_text=_("Agreed to be named among those who brought others.")
+    )
     # Asked for one email shortly before the campaign moment (campaigns.moment).
     remind_me = models.BooleanField(
         default=False, help_text=_("Asked for one email shortly before the campaign moment.")
@@ -130,6 +135,9 @@ class ShareClick(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     network = models.CharField(max_length=20)
+    # The message variant the text was composed from ("en:0": language and position), "" for
+    # clicks recorded before variants were, or without one.
+    variant = models.CharField(max_length=24, blank=True)
     clicked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -154,6 +162,8 @@ class CampaignCounts(models.Model):
     share_clicks = models.JSONField(default=dict)
     # The newest names shown on the campaign page: [[display name, country], ...]
     names = models.JSONField(default=list)
+    # [[name, joins], ...]: the referrers who agreed to be named, most joins first.
+    leaderboard = models.JSONField(default=list)
     # The newest supporter change these counts include; newer changes make them stale.
     source_changed_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)

@@ -17,9 +17,12 @@ def page_context(sender: type, campaign: Campaign, **kwargs: Any) -> dict[str, o
         "map_url": reverse("supporters:map", args=[campaign.slug]),
         "card_url": reverse("supporters:card", args=[campaign.slug]),
         "names": display.names_on_page(campaign),
+        "leaderboard": display.leaderboard_on_page(campaign),
         "names_url": reverse("supporters:names", args=[campaign.slug]),
     }
 
 
-def share_clicked(sender: type, campaign: Campaign, network: str, **kwargs: Any) -> None:
-    actions.do_record_share_click(campaign, network)
+def share_clicked(
+    sender: type, campaign: Campaign, network: str, variant: str = "", **kwargs: Any
+) -> None:
+    actions.do_record_share_click(campaign, network, variant)

@@ -403,6 +403,7 @@ def supporter_data(supporter: Supporter) -> dict[str, object]:
         "email": crypto.decrypt(supporter.email_encrypted),
         "contact_ok": supporter.contact_ok,
         "remind_me": supporter.remind_me,
+        "on_leaderboard": supporter.on_leaderboard,
         "confirmed_at": supporter.confirmed_at.isoformat() if supporter.confirmed_at else None,
         "handles": {h.network: crypto.decrypt(h.handle_encrypted) for h in supporter.handles.all()},
         "proofs_of_post": [p.url for p in supporter.proofs.all()],
@@ -434,6 +435,7 @@ def _shown(supporter: Supporter) -> list[tuple[str, str]]:
         (_("Email"), crypto.decrypt(supporter.email_encrypted) or "—"),
         (_("The organisers may email you"), yes if supporter.contact_ok else no),
         (_("A reminder before the campaign moment"), yes if supporter.remind_me else no),
+        (_("Named among those who brought others"), yes if supporter.on_leaderboard else no),
         (
             pgettext("supporter's record", "Confirmed"),
             when(supporter.confirmed_at) if supporter.confirmed_at else no,
@@ -452,6 +454,7 @@ def _record_initial(supporter: Supporter) -> dict[str, object]:
         "show_name": supporter.show_name,
         "contact_ok": supporter.contact_ok,
         "remind_me": supporter.remind_me,
+        "on_leaderboard": supporter.on_leaderboard,
     }
 
 

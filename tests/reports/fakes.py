@@ -208,6 +208,22 @@ SAMPLE_REPORT: Report = {
         "rest_minutes": 4260,
         "times_the_rest": 8.67,
     },
+    "what_worked": {
+        "clicks_by_network": {"x": 412, "bluesky": 96},
+        "variants": [
+            {
+                "campaign": "recognize-to-reconcile",
+                "language": "en",
+                "position": 0,
+                "text": "Recognize the Khojaly tragedy #Khojaly #RecognizeToReconcile",
+                "clicks": 301,
+                "posts": 188,
+            }
+        ],
+        "referral_joins": 77,
+        "referrers": 19,
+        "leaderboard": [{"name": "Aysel", "joins": 12}],
+    },
     "target_responses": [
         {
             "target": "Arman Tatoyan",

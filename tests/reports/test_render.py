@@ -86,6 +86,13 @@ def empty_report() -> Report:
         "targets": {},
         "target_responses": [],
         "moment": None,
+        "what_worked": {
+            "clicks_by_network": {},
+            "variants": [],
+            "referral_joins": 0,
+            "referrers": 0,
+            "leaderboard": [],
+        },
         "timeline": [],
         "timeline_hourly": [],
         "authenticity": {

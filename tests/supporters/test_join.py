@@ -220,9 +220,12 @@ def test_it_counts_share_clicks_without_personal_data(client: Client, campaign: 
     client.get(f"/c/{SLUG}/go/x", {"v": "0"})
     client.get(f"/c/{SLUG}/go/bluesky", {"v": "0"})
     assert sorted(ShareClick.objects.values_list("network", flat=True)) == ["bluesky", "x"]
+    # The message variant pressed (which text worked), never who pressed it.
     assert {f.name for f in ShareClick._meta.get_fields()} == {
         "id",
         "campaign",
         "network",
+        "variant",
         "clicked_at",
     }
+    assert set(ShareClick.objects.values_list("variant", flat=True)) == {"en:0"}

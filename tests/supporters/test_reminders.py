@@ -107,6 +107,7 @@ def test_it_sends_no_reminder_to_one_who_unticked_the_box_since(
             "show_name": False,
             "contact_ok": False,
             "remind_me": False,
+            "on_leaderboard": False,
         },
     )
     assert send_due_mail() == (0, 0)
