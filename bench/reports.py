@@ -194,8 +194,9 @@ def main() -> None:
                 with connection.cursor() as cursor:
                     for table in ("campaignauthor", "campaigntext", "textbucket", "figure"):
                         cursor.execute(f"ANALYZE reports_{table}")
-        while fold.place_authors(campaign.pk):
-            pass
+        placed, after = fold.place_authors(campaign.pk)
+        while placed:
+            placed, after = fold.place_authors(campaign.pk, after=after)
         fold_seconds = time.perf_counter() - started
         say("vacuuming what the fold changed, as autovacuum would ...")
         with connection.cursor() as cursor:

@@ -308,8 +308,9 @@ def full_report(
     while done:
         done, after = fold.fold(campaign.pk, after=after)
     say("placing authors not placed yet")
-    while fold.place_authors(campaign.pk):
-        pass
+    placed, after = fold.place_authors(campaign.pk)
+    while placed:
+        placed, after = fold.place_authors(campaign.pk, after=after)
     # Reach follows the authors' latest follower counts, as the worker's rebuild does.
     fold.resync_followers(campaign.pk)
     counters = counters_from_figures(campaign.pk)
