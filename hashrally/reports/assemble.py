@@ -65,15 +65,29 @@ def _targets(campaign: Campaign, counters: Counters) -> dict[str, TargetCounts]:
         for account in target.accounts.all()
     }
     for (network, handle), name in names.items():
-        entry = targets.setdefault(handle, {"name": name, "total": 0, "by_network": {}})
+        entry = targets.setdefault(
+            handle, {"name": name, "total": 0, "by_network": {}, "by_day": {}}
+        )
         entry["by_network"].setdefault(network, 0)
     for key, n in counters.get("target", {}).items():
         network, handle = key.split(":", 1)
         entry = targets.setdefault(
-            handle, {"name": names.get((network, handle), handle), "total": 0, "by_network": {}}
+            handle,
+            {
+                "name": names.get((network, handle), handle),
+                "total": 0,
+                "by_network": {},
+                "by_day": {},
+            },
         )
         entry["total"] += n
         entry["by_network"][network] = entry["by_network"].get(network, 0) + n
+    for key, n in sorted(counters.get("target_day", {}).items()):
+        account, _, day = key.rpartition(" ")
+        network, handle = account.split(":", 1)
+        if handle in targets:
+            per_day = targets[handle]["by_day"].setdefault(day, {})
+            per_day[network] = per_day.get(network, 0) + n
     return dict(sorted(targets.items(), key=lambda kv: (-kv[1]["total"], kv[0])))
 
 

@@ -75,6 +75,12 @@ def counters_from_rows(campaign_id: int) -> Counters:
         [campaign_id],
     ):
         c["target"][f"{network}:{handle}"] += n
+    for network, handle, at, n in sql.rows(
+        f"SELECT m.network, {element}, {hour}, COUNT(*) FROM {joined}, "  # noqa: S608
+        f"{sql.json_elements('m.targets')} e WHERE m.campaign_id = %s GROUP BY 1, 2, 3",
+        [campaign_id],
+    ):
+        c["target_day"][f"{network}:{handle} {(at or '')[:10]}"] += n
     for network, posts, first, followers in sql.rows(
         f"SELECT p.network, COUNT(*), MIN({hour}), MAX(COALESCE(a.followers, 0)) "  # noqa: S608
         f"FROM {joined} LEFT JOIN {author} a "

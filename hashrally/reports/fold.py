@@ -209,6 +209,14 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                         [f"{network}:{h}" for h in was_targets],
                         [f"{network}:{h}" for h in _json_list(targets)],
                     )
+                    # A post's time does not change when it is fetched again.
+                    day = day_hour(created)[0]
+                    _move(
+                        figures,
+                        "target_day",
+                        [f"{network}:{h} {day}" for h in was_targets],
+                        [f"{network}:{h} {day}" for h in _json_list(targets)],
+                    )
                 continue
             day, hour = day_hour(created)
             keys += [
@@ -226,6 +234,8 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                 keys.append(("total", "views_posts"))
             keys += [("hashtag", tag) for tag in _json_list(hashtags)]
             keys += [("target", f"{network}:{handle}") for handle in _json_list(targets)]
+            # Per target, network and day (UTC): outreach over time.
+            keys += [("target_day", f"{network}:{h} {day}") for h in _json_list(targets)]
             per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
             _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
             # A repost's text is the reposted one by design: not evidence of copying.

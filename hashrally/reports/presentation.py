@@ -141,6 +141,8 @@ class TargetRow:
     name: str
     total: int
     by_network: list[tuple[str, int]]
+    # (day, [(network name, posts)]) oldest first: the outreach to this target over time.
+    by_day: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,16 @@ def report_view(
                 by_network=[
                     (_network_name(network), _int(count))
                     for network, count in sorted(target["by_network"].items())
+                ],
+                by_day=[
+                    (
+                        day,
+                        [
+                            (_network_name(n), _int(count))
+                            for n, count in sorted(per_network.items())
+                        ],
+                    )
+                    for day, per_network in sorted((target.get("by_day") or {}).items())
                 ],
             )
             for handle, target in report["targets"].items()

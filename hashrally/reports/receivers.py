@@ -7,11 +7,34 @@ from typing import Any
 from django.urls import reverse
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core import networks
+from hashrally.core.folding import fold_handle
 from hashrally.reports import wall
+from hashrally.reports.models import Figure
 
 
 def page_context(sender: type, campaign: Campaign, **kwargs: Any) -> dict[str, object]:
     return {
         "wall_posts": wall.public(campaign.pk)[: wall.ON_PAGE],
         "wall_url": reverse("reports:wall", args=[campaign.slug]),
+        "target_mentions": mentions(campaign),
     }
+
+
+def mentions(campaign: Campaign) -> dict[int, list[tuple[str, int]]]:
+    """Per target (by id): the campaign's posts that mention each of their accounts, per
+    network, from the counters the fold keeps (one read of a few rows)."""
+    counted = {
+        key: value
+        for key, value in Figure.objects.filter(campaign=campaign, dimension="target").values_list(
+            "key", "value"
+        )
+        if value
+    }
+    found: dict[int, list[tuple[str, int]]] = {}
+    for target in campaign.targets.all():
+        for account in target.accounts.all():
+            n = counted.get(f"{account.network}:{fold_handle(account.handle)}", 0)
+            if n:
+                found.setdefault(target.pk, []).append((networks.name(account.network), n))
+    return found

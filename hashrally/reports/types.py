@@ -124,6 +124,8 @@ class TargetCounts(TypedDict):
     name: str
     total: int
     by_network: dict[str, int]
+    # Posts mentioning the target per day (UTC) and network: outreach over time.
+    by_day: dict[str, dict[str, int]]
 
 
 class TargetResponseEntry(TypedDict):

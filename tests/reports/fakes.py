@@ -196,8 +196,18 @@ SAMPLE_REPORT: Report = {
         },
     ],
     "targets": {
-        "NikolPashinyan": {"name": "Nikol Pashinyan", "total": 402, "by_network": {"x": 402}},
-        "atatoyan": {"name": "Arman Tatoyan", "total": 155, "by_network": {"x": 155}},
+        "NikolPashinyan": {
+            "name": "Nikol Pashinyan",
+            "total": 402,
+            "by_network": {"x": 402},
+            "by_day": {"2022-02-25": {"x": 250}, "2022-02-26": {"x": 152}},
+        },
+        "atatoyan": {
+            "name": "Arman Tatoyan",
+            "total": 155,
+            "by_network": {"x": 155},
+            "by_day": {"2022-02-26": {"x": 155}},
+        },
     },
     "moment": {
         "at": "2022-02-25T17:00:00+00:00",

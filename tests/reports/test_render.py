@@ -189,7 +189,12 @@ def test_it_escapes_user_data_and_links_only_to_web_addresses() -> None:
     report["top_posts"][0]["url"] = "javascript:alert(1)"
     report["authors"]["top"][0]["name"] = HOSTILE
     report["authenticity"]["suspect_clusters"][0]["sample"] = HOSTILE
-    report["targets"][HOSTILE] = {"name": HOSTILE, "total": 1, "by_network": {"x": 1}}
+    report["targets"][HOSTILE] = {
+        "name": HOSTILE,
+        "total": 1,
+        "by_network": {"x": 1},
+        "by_day": {"2022-02-25": {"x": 1}},
+    }
     report["target_responses"][0]["summary"] = HOSTILE
     report["target_responses"][0]["url"] = "javascript:alert(2)"
     for html in (html_report(report), page("reports/dashboard.html", report)):
