@@ -198,10 +198,23 @@ def main() -> None:
         while placed:
             placed, after = fold.place_authors(campaign.pk, after=after)
         fold_seconds = time.perf_counter() - started
-        say("vacuuming what the fold changed, as autovacuum would ...")
-        with connection.cursor() as cursor:
-            for table in ("listening_postmatch", "reports_campaignauthor", "reports_campaigntext"):
-                cursor.execute(f"VACUUM ANALYZE {table}")
+    # What the worker would have done before anyone asks for a report: a reused database may
+    # hold authors not placed yet (an interrupted run), or texts kept by an older version
+    # (copies.TEXTS_VERSION), which the first fold keeps again.
+    say("placing authors not placed yet, keeping texts current (the worker's job) ...")
+    placed, after = fold.place_authors(campaign.pk)
+    while placed:
+        placed, after = fold.place_authors(campaign.pk, after=after)
+    from django.db import transaction
+
+    from hashrally.reports import copies
+
+    with transaction.atomic():
+        copies.keep_current(campaign.pk)
+    say("vacuuming what the fold changed, as autovacuum would ...")
+    with connection.cursor() as cursor:
+        for table in ("listening_postmatch", "reports_campaignauthor", "reports_campaigntext"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     say("rebuilding the extras (authenticity, top posts, supporters) ...")
     started = time.perf_counter()
     refresh_extras(campaign)

@@ -129,6 +129,9 @@ def test_it_shows_the_wall_and_the_campaign_moment(
     campaign.moment_at = timezone.now() + dt.timedelta(days=12, hours=5)
     campaign.moment_time_zone = "Asia/Baku"
     campaign.save()
+    from hashrally.reports import wall
+
+    wall.do_set_premoderated(campaign.pk, False)
     page = visit.page
     page.set_viewport_size({"width": width, "height": 900})
     for name, path in (("wall", f"/c/{CHILD}/wall"), ("moment", f"/c/{CHILD}/?v=0")):

@@ -236,9 +236,10 @@ def reply(request: HttpRequest, slug: str, post: int) -> HttpResponse:
         if not composed.fits:  # the person's own sentence is theirs to shorten on the page
             composed = sharelinks.compose(variant.text, context, pinned.network)
         text = composed.text
-    signals.share_clicked.send(
-        sender=Campaign, campaign=campaign, network=pinned.network, variant=chosen
-    )
+    if text:  # a composer opens: a share, as with `go` (a post's own page is only a visit)
+        signals.share_clicked.send(
+            sender=Campaign, campaign=campaign, network=pinned.network, variant=chosen
+        )
     return HttpResponseRedirect(sharelinks.reply_url(pinned.network, pinned.url, text))
 
 

@@ -166,9 +166,9 @@ class WallSettings(models.Model):
     """How the campaign's wall of posts is moderated (reports/wall.py)."""
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
-    # Pre-moderation: only posts an organiser approved are shown. Post-moderation (the
-    # default): every post not hidden and not flagged, as it comes.
-    premoderated = models.BooleanField(default=False)
+    # Pre-moderation (the default, also without a row): only posts an organiser approved are
+    # shown. Post-moderation: every post not hidden and not flagged, as it comes.
+    premoderated = models.BooleanField(default=True)
 
     class Meta:
         verbose_name_plural = "wall settings"

@@ -205,6 +205,7 @@ def _moderate(request: HttpRequest, campaign: Campaign) -> str:
     if do in ("pre-moderate", "post-moderate"):
         wall.do_set_premoderated(campaign.pk, do == "pre-moderate")
         audit.record(request, "change", f"wall: {do}", None, campaign)
+        wall.refresh_public(campaign.pk)
         return ""
     network, post, author = (request.POST.get(k, "") for k in ("network", "post", "author"))
     if network not in networks.NETWORKS or not post or len(post) > 300 or len(author) > 300:

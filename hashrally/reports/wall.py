@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -61,8 +62,10 @@ def refresh_public(campaign_id: int) -> None:
 
 
 def premoderated(campaign_id: int) -> bool:
+    """Pre-moderation until an organiser chooses otherwise: a campaign's posts include replies
+    to its targets by anyone, and the campaign's own page should not show them unasked."""
     settings = WallSettings.objects.filter(campaign_id=campaign_id).first()
-    return bool(settings and settings.premoderated)
+    return settings is None or settings.premoderated
 
 
 def posts(campaign_id: int, *, everything: bool = False, limit: int = SHOWN) -> list[WallPost]:
@@ -109,7 +112,8 @@ def posts(campaign_id: int, *, everything: bool = False, limit: int = SHOWN) -> 
                 network=network,
                 post_id=post_id,
                 author_id=author_id,
-                url=url,
+                # Collected data: an address that is not http(s) (javascript:) never renders.
+                url=url if urlsplit(url or "").scheme in ("http", "https") else "",
                 author=handle or author_id,
                 text=text,
                 created_at=_aware(created),

@@ -44,8 +44,14 @@ def leaderboard(campaign_id: int) -> list[list[object]]:
     those who agreed to be named there: shown names only (confirmed, not hidden by an
     organiser), as on the list of names."""
     named = public_names(campaign_id).filter(on_leaderboard=True)
+    # Confirmed joins only: joins without an address cost nothing to make up.
     rows = (
-        Supporter.objects.filter(campaign_id=campaign_id, referred_by__in=named.values("pk"))
+        Supporter.objects.filter(
+            campaign_id=campaign_id,
+            referred_by__in=named.values("pk"),
+            confirmed_at__isnull=False,
+            anonymised_at__isnull=True,
+        )
         .values("referred_by__display_name", "referred_by")
         .annotate(joins=Count("*"))
         .order_by("-joins", "referred_by")[:LEADERBOARD]

@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from hashrally.campaigns import pages
@@ -84,6 +85,12 @@ def build_message(job: MailJob) -> EmailMessage:
             ),
             "campaign_url": links.site_url() + campaign.get_absolute_url(),
         }
+        if job.kind in (MailJob.Kind.REMINDER, MailJob.Kind.UPDATE):
+            # Mail people forward: no link that opens the record itself, only the page that
+            # mails one to the record's address.
+            context["my_data_url"] = links.site_url() + reverse(
+                "supporters:request_my_data", args=[campaign.slug]
+            )
         if job.moment_at is not None:
             context["moment"] = locales.moment_text(
                 job.moment_at, campaign.moment_time_zone, translation.get_language() or "en"

@@ -81,13 +81,14 @@ def test_it_sends_people_to_the_posts_own_page_where_there_is_no_reply_composer(
     assert response["Location"] == "https://bsky.app/profile/aminister.bsky.social/post/3kq2abcde"
 
 
-def test_it_counts_a_reply_as_a_share_click(client: Client, tmp_path: Path) -> None:
+def test_it_counts_a_reply_composed_as_a_share_click(client: Client, tmp_path: Path) -> None:
     from hashrally.supporters.models import ShareClick
 
     load(tmp_path, PINNED)
     client.get(f"/c/good/reply/{pinned('good', 'x').pk}")
+    # Opening a post's page composes nothing: a visit, not a share.
     client.get(f"/c/good/reply/{pinned('good', 'bluesky').pk}")
-    assert sorted(ShareClick.objects.values_list("network", flat=True)) == ["bluesky", "x"]
+    assert list(ShareClick.objects.values_list("network", "variant")) == [("x", "en:0")]
 
 
 def test_it_never_redirects_through_another_campaigns_post_or_a_draft(

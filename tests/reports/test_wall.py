@@ -37,10 +37,22 @@ def retweet(tweet: dict[str, Any]) -> bool:
 
 @pytest.fixture
 def brexit(campaigns: list[str]) -> Campaign:
+    """The recorded page imported, on a wall the organisers switched to post-moderation."""
     campaign = listen_for(CHILD, "Brexit")
     run_import(BREXIT, "twarc2")
     fold_all()
+    wall.do_set_premoderated(campaign.pk, False)
     return campaign
+
+
+def test_it_shows_nothing_until_the_organisers_choose(client: Client, campaigns: list[str]) -> None:
+    listen_for(CHILD, "Brexit")
+    run_import(BREXIT, "twarc2")
+    fold_all()
+    # Pre-moderation until an organiser says otherwise: replies to the targets by anyone are
+    # the campaign's posts too, and its own page does not show them unasked.
+    assert shown_ids(client.get(WALL).content.decode()) == []
+    assert 'id="wall-h"' not in client.get(f"/c/{CHILD}/", {"lang": "en"}).content.decode()
 
 
 def shown_ids(html: str) -> list[str]:
@@ -144,6 +156,7 @@ def test_it_refreshes_itself_in_chromium(
     browser: Browser, live_server: Any, campaigns: list[str], tmp_path: Any, settings: Any
 ) -> None:
     settings.HASHRALLY_WALL_REFRESH_SECONDS = 5
+    wall.do_set_premoderated(Campaign.objects.get(slug=CHILD).pk, False)
     run_import(
         csv_file(
             tmp_path, ["https://x.com/ayla/status/11,ayla,First #Khojaly,2026-02-24T10:05:00Z"]
@@ -176,3 +189,20 @@ def test_it_reads_a_bounded_number_of_rows_whatever_the_campaigns_size(
     # them, their texts' clusters and the mode: the same at a hundred posts or ten million.
     with django_assert_max_num_queries(10):
         assert client.get(WALL).status_code == 200
+
+
+def test_it_links_only_to_web_addresses(
+    client: Client, campaigns: list[str], tmp_path: Any
+) -> None:
+    # A file may carry anything in its url column; the wall never renders a javascript: link.
+    rows = [
+        "javascript:alert(1)//x.com/a/status/1,mallory,Look #Khojaly,2026-02-24T10:05:00Z",
+        "https://x.com/ayla/status/2,ayla,Fine #Khojaly,2026-02-24T10:06:00Z",
+    ]
+    run_import(csv_file(tmp_path, rows), "csv")
+    fold_all()
+    wall.do_set_premoderated(Campaign.objects.get(slug=CHILD).pk, False)
+    html = client.get(WALL).content.decode()
+    assert "Look #Khojaly" in html and "Fine #Khojaly" in html
+    assert "javascript:" not in html
+    assert 'href="https://x.com/ayla/status/2"' in html

@@ -23,7 +23,8 @@ def _day(created):
 def backfill(apps, schema_editor):
     Figure = apps.get_model("reports", "Figure")
     counts = Counter()
-    with schema_editor.connection.cursor() as cursor:
+    # A server-side cursor on PostgreSQL: the rows come 10,000 at a time, not all at once.
+    with schema_editor.connection.chunked_cursor() as cursor:
         cursor.execute(
             "SELECT m.campaign_id, m.network, m.tally, p.created_at "
             "FROM listening_postmatch m JOIN listening_post p "
