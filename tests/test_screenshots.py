@@ -143,3 +143,18 @@ def test_it_shows_the_wall_and_the_campaign_moment(
             page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=False)
         else:
             page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)
+
+
+def test_it_shows_the_walls_moderation(
+    visit: Visit,
+    live_server: object,
+    collected: Campaign,  # noqa: F811 (the fixture)
+    shots: Path,
+) -> None:
+    logged_in(visit, live_server)
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 900})
+    response = page.goto(f"{live_server.url}/c/{CHILD}/wall/moderate?lang=en")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 200
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(shots / "wall-moderation-en-390.png"), full_page=False)
