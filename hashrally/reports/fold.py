@@ -33,6 +33,7 @@ was under 30 days old or not known: where a burst can be) in CampaignMinute.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import struct
 from collections import Counter
@@ -82,10 +83,25 @@ def dataset_line(network: str, post_id: str, author_id: str, metrics: list[Any])
     return f"{network}\t{post_id}\t{author_id}\t{list(metrics)}\n".encode()
 
 
+@functools.lru_cache(maxsize=4 * FOLD_BATCH)
+def _words(line: bytes) -> tuple[int, ...]:
+    # The same line for an initiative and its umbrella, folded a batch apart.
+    return _LANES.unpack(hashlib.sha256(line).digest())
+
+
+@functools.lru_cache(maxsize=4 * FOLD_BATCH)
+def _compared(text: str) -> tuple[str, str]:
+    """A text as authenticity compares it, and its digest (once for both campaigns)."""
+    from hashrally.reports import authenticity
+
+    normalised = authenticity.normalise(text)
+    return normalised, authenticity.text_digest(normalised) if normalised else ""
+
+
 def _hash_into(lanes: list[int], line: bytes, sign: int) -> None:
     # Summed in a plain list, added to the figures once a batch: a Counter keyed by lane took
     # a tenth of the fold's time.
-    for lane, word in enumerate(_LANES.unpack(hashlib.sha256(line).digest())):
+    for lane, word in enumerate(_words(line)):
         lanes[lane] += sign * word
 
 
@@ -156,7 +172,6 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             rows = cursor.fetchall()
         if not rows:
             return 0, after
-        from hashrally.reports import authenticity
 
         figures: Counter[tuple[str, str]] = Counter()
         keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
@@ -239,8 +254,8 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
             _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
             # A repost's text is the reposted one by design: not evidence of copying.
-            if kind != "repost" and text and (normalised := authenticity.normalise(text)):
-                digest = authenticity.text_digest(normalised)
+            if kind != "repost" and text and (compared := _compared(text))[0]:
+                normalised, digest = compared
                 texts.append(copies.Text(f"{network}:{post_id}", digest, normalised))
         figures.update(keys)
         for lane, total in enumerate(lanes):
@@ -484,13 +499,16 @@ def _fold_everything(budget_seconds: float) -> dict[int, int]:
 
     started = time.monotonic()
     folded: dict[int, int] = {}
-    for campaign_id in campaigns_pending():
-        after = 0
-        while time.monotonic() - started < budget_seconds:
-            done, after = fold(campaign_id, after=after)
+    # A batch of each campaign in turn: an initiative and its umbrella count the same posts,
+    # stored side by side, so each post's text and hash line are worked out once for both
+    # (the caches below), and neither dashboard waits for the other's whole backlog.
+    folding = dict.fromkeys(campaigns_pending(), 0)  # campaign -> the last match id folded
+    while folding and time.monotonic() - started < budget_seconds:
+        for campaign_id in list(folding):
+            done, folding[campaign_id] = fold(campaign_id, after=folding[campaign_id])
             folded[campaign_id] = folded.get(campaign_id, 0) + done
             if done < FOLD_BATCH:
-                break
+                del folding[campaign_id]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT campaign_id FROM {sql.table(CampaignAuthor)} "  # noqa: S608
