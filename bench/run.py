@@ -212,11 +212,12 @@ FILL_SQL = """
 INSERT INTO supporters_supporter (
     campaign_id, public_id, ref_code, country, display_name, show_name, email_encrypted,
     email_hash, contact_ok, language, consent_version, consented_at, confirmed_at, ip_hash,
-    anonymised_at, created_at, updated_at, referred_by_id, name_hidden)
+    anonymised_at, created_at, updated_at, referred_by_id, name_hidden, remind_me,
+    on_leaderboard)
 SELECT %(campaign)s, gen_random_uuid(), 'b' || i, (%(countries)s::text[])[1 + i %% 60], '',
     false, '', NULL, false, 'en', %(consent)s, now(),
     CASE WHEN i %% 5 < 2 THEN now() END,  -- two in five confirmed their email
-    NULL, NULL, now(), now(), NULL, false
+    NULL, NULL, now(), now(), NULL, false, false, false
 FROM generate_series(%(first)s, %(last)s) AS i
 """
 

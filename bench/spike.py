@@ -257,11 +257,12 @@ WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :l
 INSERT INTO supporters_supporter (
     campaign_id, public_id, ref_code, country, display_name, show_name, email_encrypted,
     email_hash, contact_ok, language, consent_version, consented_at, confirmed_at, ip_hash,
-    anonymised_at, created_at, updated_at, referred_by_id, name_hidden)
+    anonymised_at, created_at, updated_at, referred_by_id, name_hidden, remind_me,
+    on_leaderboard)
 SELECT :campaign, lower(hex(randomblob(16))), 'b' || i, substr(:countries, 1 + (i % 60) * 2, 2),
     '', 0, '', NULL, 0, 'en', :consent, datetime('now'),
     CASE WHEN i % 5 < 2 THEN datetime('now') END, NULL, NULL, datetime('now'), datetime('now'),
-    NULL, 0
+    NULL, 0, 0, 0
 FROM n
 """
 

@@ -32,7 +32,9 @@ def _claim(limit: int, now: dt.datetime) -> list[MailJob]:
     # skip_locked lets several workers share the queue on PostgreSQL; SQLite serialises writers.
     with transaction.atomic():
         jobs = list(
-            MailJob.objects.select_for_update(skip_locked=True)
+            # Only the jobs' rows are locked: PostgreSQL refuses to lock the nullable side of
+            # the outer join to an update.
+            MailJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=MailJob.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .select_related("supporter__campaign", "update")

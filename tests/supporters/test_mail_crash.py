@@ -84,10 +84,14 @@ def test_a_worker_killed_mid_send_repeats_the_mail_once_and_says_so(
     controller.start()
     try:
         first = worker(port, tmp_path / "worker-1.log")
-        wait_for(lambda: len(inbox.messages) == 1, 30, "the first copy never arrived")
-        # Accepted by the server, the worker waiting for its QUIT answer: killed there.
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        try:
+            wait_for(lambda: len(inbox.messages) == 1, 30, "the first copy never arrived")
+        finally:
+            # Accepted by the server, the worker waiting for its QUIT answer: killed there.
+            # Killed also when the wait failed: a worker left running kept writing its beat
+            # into the next runs' test database (tests/site/test_doctor.py then saw a worker).
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
         job.refresh_from_db()
         assert job.status == MailJob.Status.PENDING and job.handed_over == 1
         inbox.hold = False
