@@ -28,18 +28,32 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+def _updates_allowed(now: dt.datetime) -> int:
+    """Update mails that may still go this minute. Queueing spaces them out already; this keeps
+    the pace when they all came due at once (workers down for a while), across workers."""
+    recent = MailJob.objects.filter(
+        kind=MailJob.Kind.UPDATE, sent_at__gt=now - dt.timedelta(minutes=1)
+    ).count()
+    return max(0, settings.HASHRALLY_UPDATES_PER_MINUTE - recent)
+
+
 def _claim(limit: int, now: dt.datetime) -> list[MailJob]:
     # skip_locked lets several workers share the queue on PostgreSQL; SQLite serialises writers.
     with transaction.atomic():
-        jobs = list(
+        due = (
             # Only the jobs' rows are locked: PostgreSQL refuses to lock the nullable side of
             # the outer join to an update.
             MailJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=MailJob.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .select_related("supporter__campaign", "update")
-            .order_by("next_attempt_at")[:limit]
+            .order_by("next_attempt_at")
         )
+        # Confirmations and the like first; updates within their pace.
+        jobs = list(due.exclude(kind=MailJob.Kind.UPDATE)[:limit])
+        room = min(limit - len(jobs), _updates_allowed(now))
+        if room > 0:
+            jobs += list(due.filter(kind=MailJob.Kind.UPDATE)[:room])
         MailJob.objects.filter(id__in=[j.id for j in jobs]).update(claimed_until=now + CLAIM)
     return jobs
 
@@ -174,7 +188,7 @@ def send_due_mail(limit: int = 50, now: dt.datetime | None = None) -> tuple[int,
             else:
                 sent += 1
                 job.status = MailJob.Status.SENT
-                job.sent_at = timezone.now()
+                job.sent_at = now  # the round's time: the pace counts from it
         job.claimed_until = None
         job.save(
             update_fields=[

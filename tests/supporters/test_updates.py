@@ -83,9 +83,13 @@ def test_it_sends_at_the_pace_set(campaign: Campaign, inbox: Inbox, settings: An
     MailJob.objects.all().delete()
     start = timezone.now()
     assert do_queue_update(update(campaign), now=start) == 5
+    # Due at 0, 30, 60, 90 and 120 s; never more than two in any minute.
     assert send_due_mail(now=start) == (1, 0)
     assert send_due_mail(now=start + dt.timedelta(seconds=59)) == (1, 0)
-    assert send_due_mail(now=start + dt.timedelta(minutes=2)) == (3, 0)
+    # At 2 min three are due, and the last minute saw none sent: two go, the third a minute on.
+    assert send_due_mail(now=start + dt.timedelta(minutes=2)) == (2, 0)
+    assert send_due_mail(now=start + dt.timedelta(minutes=2, seconds=30)) == (0, 0)
+    assert send_due_mail(now=start + dt.timedelta(minutes=3, seconds=1)) == (1, 0)
     assert len(inbox.messages) == 5
 
 
@@ -170,3 +174,21 @@ def test_it_lets_only_those_who_may_export_send(
     assert AuditEntry.objects.filter(action="export", what=f"update {news.pk} mailed").exists()
     listing = client.get("/admin/supporters/update/").content.decode()
     assert "0 / 0 / 0 / 1 / 0 (of 1)" in listing
+
+
+def test_it_keeps_the_pace_when_everything_came_due_at_once(
+    campaign: Campaign, inbox: Inbox, settings: Any
+) -> None:
+    # Queued at two a minute, then the workers were down for an hour: all due at once.
+    settings.HASHRALLY_UPDATES_PER_MINUTE = 2
+    for n in range(5):
+        supporter(f"late{n}@example.org", contact=True)
+    MailJob.objects.all().delete()
+    start = timezone.now()
+    do_queue_update(update(campaign), now=start)
+    later = start + dt.timedelta(hours=1)
+    assert send_due_mail(now=later) == (2, 0)
+    assert send_due_mail(now=later + dt.timedelta(seconds=30)) == (0, 0)
+    # Sent a minute ago no longer counts against the pace.
+    MailJob.objects.filter(status="sent").update(sent_at=later - dt.timedelta(minutes=2))
+    assert send_due_mail(now=later + dt.timedelta(seconds=31)) == (2, 0)
