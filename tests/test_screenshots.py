@@ -15,6 +15,7 @@ from pathlib import Path
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
 from django.utils import translation
+from playwright.sync_api import Page
 
 from hashrally.campaigns.models import Campaign
 from hashrally.reports.documents import pdf_report
@@ -40,6 +41,14 @@ def shots(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def open_at(page: Page, url: str, width: int) -> None:
+    """`url` in a window `width` px wide: it answers, and nothing is wider than the window."""
+    page.set_viewport_size({"width": width, "height": 900})
+    response = page.goto(url)
+    assert response is not None and response.status == 200
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 @pytest.mark.parametrize(
     ("name", "width", "path"),
     [
@@ -54,12 +63,8 @@ def shots(tmp_path: Path) -> Path:
 def test_it_shows_the_public_pages(
     visit: Visit, live_server: object, shots: Path, name: str, width: int, path: str
 ) -> None:
-    page = visit.page
-    page.set_viewport_size({"width": width, "height": 900})
-    response = page.goto(f"{live_server.url}{path}")  # type: ignore[attr-defined]
-    assert response is not None and response.status == 200
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    open_at(visit.page, f"{live_server.url}{path}", width)  # type: ignore[attr-defined]
+    visit.page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
 def test_it_shows_the_composer_offering_a_shorter_sentence(
@@ -133,16 +138,12 @@ def test_it_shows_the_wall_and_the_campaign_moment(
 
     wall.do_set_premoderated(campaign.pk, False)
     page = visit.page
-    page.set_viewport_size({"width": width, "height": 900})
-    for name, path in (("wall", f"/c/{CHILD}/wall"), ("moment", f"/c/{CHILD}/?v=0")):
-        response = page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={language}")  # type: ignore[attr-defined]
-        assert response is not None and response.status == 200
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        if name == "moment":
-            page.locator("#moment-h").scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=False)
-        else:
-            page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)
+    base = live_server.url  # type: ignore[attr-defined]
+    open_at(page, f"{base}/c/{CHILD}/wall?lang={language}", width)
+    page.screenshot(path=str(shots / f"wall-{language}-{width}.png"), full_page=True)
+    open_at(page, f"{base}/c/{CHILD}/?v=0&lang={language}", width)
+    page.locator("#moment-h").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"moment-{language}-{width}.png"), full_page=False)
 
 
 def test_it_shows_the_walls_moderation(
@@ -152,9 +153,5 @@ def test_it_shows_the_walls_moderation(
     shots: Path,
 ) -> None:
     logged_in(visit, live_server)
-    page = visit.page
-    page.set_viewport_size({"width": 390, "height": 900})
-    response = page.goto(f"{live_server.url}/c/{CHILD}/wall/moderate?lang=en")  # type: ignore[attr-defined]
-    assert response is not None and response.status == 200
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(shots / "wall-moderation-en-390.png"), full_page=False)
+    open_at(visit.page, f"{live_server.url}/c/{CHILD}/wall/moderate?lang=en", 390)  # type: ignore[attr-defined]
+    visit.page.screenshot(path=str(shots / "wall-moderation-en-390.png"), full_page=False)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 # Wider than any phone, enough for the page's widest column at 2x; the small one is for phones.
@@ -50,6 +51,22 @@ def _jpeg(image: Image.Image, width: int) -> tuple[bytes, int, int]:
     return out.getvalue(), image.width, image.height
 
 
+_truncation = threading.Lock()
+
+
+def _load_whole(image: Image.Image) -> None:
+    """Decode all of it, refusing a cut file. WeasyPrint, once imported (a PDF report served by
+    the same process), tells Pillow to fill cut files with grey, process-wide; a hero with its
+    bottom half grey would then pass, so the setting is put back as Pillow's default here."""
+    with _truncation:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def prepare(upload: IO[bytes], size: int | None = None) -> PreparedImage:
     """Check an uploaded picture and make the hero's JPEGs from it, or raise ImageProblem."""
     if size is not None and size > MAX_UPLOAD_BYTES:
@@ -69,7 +86,7 @@ def prepare(upload: IO[bytes], size: int | None = None) -> PreparedImage:
                 )
             if image.width * image.height > MAX_PIXELS:
                 raise ImageProblem(_("The picture has too many pixels for a photo."))
-            image.load()
+            _load_whole(image)
     except ImageProblem:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):

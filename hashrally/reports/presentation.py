@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from hashrally.core import locales, networks, worldmap
+from hashrally.core.addresses import web_address
 from hashrally.listening.runs import RunHealth
 from hashrally.reports import charts
 from hashrally.reports.charts import Bar, Point
@@ -346,8 +346,7 @@ def report_view(
     )
     view.what_worked = report.get("what_worked")
     view.target_responses = [
-        {**response, "url": _web_address(response["url"])}
-        for response in report["target_responses"]
+        {**response, "url": web_address(response["url"])} for response in report["target_responses"]
     ]
     _add_authenticity(view, report["authenticity"])
     view.sources = [
@@ -412,7 +411,7 @@ def _add_posts(view: ReportView, report: Report) -> None:
     view.top_posts = [
         PostRow(
             network=_network_name(post["network"]),
-            url=_web_address(post["url"]),
+            url=web_address(post["url"]),
             author=post["author"] or "",
             text=post["text"] or "",
             created_at=_when(post["created_at"]),
@@ -733,16 +732,6 @@ def _when(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
-def _web_address(value: object) -> str:
-    """``value`` if it is an http(s) address, else "": a javascript: link must never render."""
-    text = str(value or "")
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return ""
-    return text if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _country_name(code: str) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import transaction
 
 from hashrally.core import networks, pagecache
+from hashrally.core.addresses import web_address
 from hashrally.listening import queries
 from hashrally.reports import authenticity, copies, flags, sql
 from hashrally.reports.models import CampaignText, WallDecision, WallSettings
@@ -113,7 +113,7 @@ def posts(campaign_id: int, *, everything: bool = False, limit: int = SHOWN) -> 
                 post_id=post_id,
                 author_id=author_id,
                 # Collected data: an address that is not http(s) (javascript:) never renders.
-                url=url if urlsplit(url or "").scheme in ("http", "https") else "",
+                url=web_address(url),
                 author=handle or author_id,
                 text=text,
                 created_at=_aware(created),

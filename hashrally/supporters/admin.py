@@ -49,6 +49,22 @@ def export_rows(supporters: QuerySet[Supporter]) -> Iterator[list[str]]:
         ]
 
 
+def may_use_addresses(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, rows: QuerySet[Any], doing: str
+) -> bool:
+    """Whether the person may `doing` for every campaign of these rows (the role that may
+    export supporters' data); if not, they are told, and nothing is done for any."""
+    if rows.exclude(campaign__in=campaigns_of(request.user, "export")).exists():
+        # A viewer's role shows supporters' counts and public names, not their data.
+        modeladmin.message_user(
+            request,
+            f"Your role in some of these campaigns does not let you {doing}.",
+            messages.ERROR,
+        )
+        return False
+    return True
+
+
 @admin.register(Supporter)
 class SupporterAdmin(admin.ModelAdmin):
     list_display = [
@@ -110,14 +126,7 @@ class SupporterAdmin(admin.ModelAdmin):
     def export_csv(
         self, request: HttpRequest, queryset: QuerySet[Supporter]
     ) -> StreamingHttpResponse | None:
-        allowed = campaigns_of(request.user, "export")
-        if queryset.exclude(campaign__in=allowed).exists():
-            # A viewer's role shows supporters' counts and public names, not their data.
-            self.message_user(
-                request,
-                "Your role in some of these campaigns does not let you export supporters.",
-                messages.ERROR,
-            )
+        if not may_use_addresses(self, request, queryset, "export supporters"):
             return None
         audit.record(request, "export", "supporters (CSV)", queryset.count(), queryset)
         response = StreamingHttpResponse(
@@ -216,13 +225,7 @@ class UpdateAdmin(ByRole):
 
     @admin.action(description="Send to the supporters who agreed to be contacted (once)")
     def send(self, request: HttpRequest, queryset: QuerySet[Update]) -> None:
-        allowed = campaigns_of(request.user, "export")
-        if queryset.exclude(campaign__in=allowed).exists():
-            self.message_user(
-                request,
-                "Your role in some of these campaigns does not let you email its supporters.",
-                messages.ERROR,
-            )
+        if not may_use_addresses(self, request, queryset, "email their supporters"):
             return
         for update in queryset:
             queued = updates.do_queue_update(update)

@@ -82,6 +82,15 @@ class Supporter(models.Model):
         return self.confirmed_at is not None
 
     @property
+    def mailable(self) -> bool:
+        """A confirmed address, still theirs and not anonymised (the row, as MAILABLE asks)."""
+        return (
+            self.confirmed_at is not None
+            and self.anonymised_at is None
+            and bool(self.email_encrypted)
+        )
+
+    @property
     def country_name(self) -> str:
         from hashrally.core.locales import country_name
 
@@ -210,6 +219,11 @@ class UpdateText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} [{self.language}]"
+
+
+# Supporters mail beyond the confirmation may reach (reminders, updates), as a query; each
+# mail asks Supporter.mailable again when it is sent.
+MAILABLE = Q(confirmed_at__isnull=False, anonymised_at__isnull=True, email_hash__isnull=False)
 
 
 class MailJob(models.Model):

@@ -10,17 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from hashrally.campaigns.models import Campaign
-from hashrally.supporters.models import MailJob, Supporter
+from hashrally.supporters.models import MAILABLE, MailJob, Supporter
 
 
 def wanted(supporter: Supporter) -> bool:
     """Asked for it, still has a confirmed address: checked again when the mail is sent."""
-    return (
-        supporter.remind_me
-        and supporter.confirmed_at is not None
-        and supporter.anonymised_at is None
-        and bool(supporter.email_encrypted)
-    )
+    return supporter.remind_me and supporter.mailable
 
 
 def queue_due_reminders(now: dt.datetime | None = None) -> int:
@@ -34,13 +29,9 @@ def queue_due_reminders(now: dt.datetime | None = None) -> int:
     for campaign in Campaign.objects.filter(
         status=Campaign.Status.LIVE, moment_at__gt=now, moment_at__lte=soon
     ):
-        asked = Supporter.objects.filter(
-            campaign=campaign,
-            remind_me=True,
-            confirmed_at__isnull=False,
-            anonymised_at__isnull=True,
-            email_hash__isnull=False,
-        ).exclude(mail_jobs__kind=MailJob.Kind.REMINDER, mail_jobs__moment_at=campaign.moment_at)
+        asked = Supporter.objects.filter(MAILABLE, campaign=campaign, remind_me=True).exclude(
+            mail_jobs__kind=MailJob.Kind.REMINDER, mail_jobs__moment_at=campaign.moment_at
+        )
         jobs = [
             MailJob(
                 supporter=supporter,

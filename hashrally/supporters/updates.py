@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hashrally.supporters import links
-from hashrally.supporters.models import MailJob, Supporter, Update, UpdateText
+from hashrally.supporters.models import MAILABLE, MailJob, Supporter, Update, UpdateText
 
 UNSUBSCRIBE = "hashrally.unsubscribe"
 # Long: an update read months later must still stop the next one.
@@ -24,22 +24,11 @@ QUEUE_BATCH = 1000
 
 def recipients(update: Update) -> Any:
     """Who an update may reach; asked again when each mail is sent (`still_wanted`)."""
-    return Supporter.objects.filter(
-        campaign_id=update.campaign_id,
-        contact_ok=True,
-        confirmed_at__isnull=False,
-        anonymised_at__isnull=True,
-        email_hash__isnull=False,
-    )
+    return Supporter.objects.filter(MAILABLE, campaign_id=update.campaign_id, contact_ok=True)
 
 
 def still_wanted(supporter: Supporter) -> bool:
-    return (
-        supporter.contact_ok
-        and supporter.confirmed_at is not None
-        and supporter.anonymised_at is None
-        and bool(supporter.email_encrypted)
-    )
+    return supporter.contact_ok and supporter.mailable
 
 
 def do_queue_update(update: Update, now: dt.datetime | None = None) -> int:

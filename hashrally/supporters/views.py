@@ -157,16 +157,18 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "supporters/thanks.html", context)
 
 
+def _problem(request: HttpRequest, message: str) -> HttpResponse:
+    """A request that cannot be carried out, said in the person's language (400)."""
+    return render(request, "problem.html", {"message": message}, status=400)
+
+
 @require_POST
 def proof(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _live(slug)
     supporter = _supporter_from_cookie(request, campaign)
     if supporter is None:
-        return render(
-            request,
-            "problem.html",
-            {"message": _("Join the campaign first; then you can add the link to your post.")},
-            status=400,
+        return _problem(
+            request, _("Join the campaign first; then you can add the link to your post.")
         )
     form = ProofForm(request.POST)
     if not form.is_valid():
@@ -186,12 +188,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """Stop updates for the supporter the link was mailed to, and nobody else."""
     job = updates.read_unsubscribe(token)
     if job is None:
-        return render(
-            request,
-            "problem.html",
-            {"message": _("This link is not valid.")},
-            status=400,
-        )
+        return _problem(request, _("This link is not valid."))
     if request.method == "POST":
         updates.do_unsubscribe(job)
     campaign = job.supporter.campaign
@@ -210,12 +207,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     supporter = links.read_token(token, links.CONFIRM, links.confirm_max_age())
     if supporter is None or supporter.campaign.slug != slug:
-        return render(
-            request,
-            "problem.html",
-            {"message": _("This confirmation link is not valid or has expired.")},
-            status=400,
-        )
+        return _problem(request, _("This confirmation link is not valid or has expired."))
     # A GET only shows the button: mail scanners open links, and must not confirm for anyone.
     confirmed = supporter.confirmed
     if request.method == "POST":

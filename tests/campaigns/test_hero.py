@@ -200,3 +200,16 @@ def test_an_editor_of_another_campaign_cannot_set_this_ones_picture(
     )
     assert response.status_code in (302, 403, 404)
     assert not HeroImage.objects.exists()
+
+
+def test_it_refuses_a_cut_picture_also_after_a_pdf_report_in_the_same_process() -> None:
+    import weasyprint  # type: ignore[import-untyped]  # noqa: F401 (tells Pillow to fill cut files)
+    from PIL import ImageFile
+
+    from hashrally.campaigns.images import ImageProblem, prepare
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what a web process that served a PDF is left with
+    with (IMAGES / "truncated_jpeg.jpg").open("rb") as cut, pytest.raises(ImageProblem) as refused:
+        prepare(cut)
+    assert "cannot be read" in str(refused.value)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint's own setting is left as it found it
