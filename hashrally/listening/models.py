@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core.fields import RowIdField
 
 
 class CollectionRun(models.Model):
@@ -89,6 +90,7 @@ class Post(models.Model):
         REPLY = "reply"
         QUOTE = "quote"
 
+    id = RowIdField(primary_key=True)
     network = models.CharField(max_length=20)
     post_id = models.CharField(max_length=300)
     url = models.URLField(max_length=500, blank=True)
@@ -110,12 +112,25 @@ class Post(models.Model):
     mentions = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
     # Not indexed: nothing looks posts up by run, and two more indexes slowed every import
-    # (deleting a run, which is rare, scans the posts instead).
+    # (deleting a run, which is rare, scans the posts instead). Not a constraint in the
+    # database either: SQLite checking both references took 40 % of the posts' upsert in an
+    # import (bench/listening.py). Django still sets them to null when a run is deleted, and
+    # only the store writes them, with the run it is writing for.
     first_run = models.ForeignKey(
-        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        CollectionRun,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     last_run = models.ForeignKey(
-        CollectionRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        CollectionRun,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -142,6 +157,7 @@ class Post(models.Model):
 class PostMatch(models.Model):
     """Which of a campaign's hashtags and targets a post carries."""
 
+    id = RowIdField(primary_key=True)
     # Not indexed on its own: the unique (campaign, network, post id) index serves lookups by
     # campaign, and one index fewer is felt by every import.
     campaign = models.ForeignKey(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from hashrally.core.collections_pause import bulk_work
+from hashrally.core.sql import bulk_cache
 from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
@@ -47,7 +48,7 @@ def consume(
             on_progress(chunk)
         batch, done = Batch(run=run), []
 
-    with bulk_work():
+    with bulk_work(), bulk_cache():
         try:
             for chunk in chunks:
                 if chunk.page is None:
