@@ -13,7 +13,6 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hashrally.campaigns.models import Campaign
 from hashrally.core import sql
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
@@ -205,9 +204,6 @@ class Store:
         self.run = run
         self.listening = listening
         self._authors: dict[tuple[str, str], int] = {}
-        # The run's campaign and the umbrellas above it: a post matched to a child campaign
-        # is one of its umbrella's posts too, counted once however many children bring it.
-        self.campaign_ids = Campaign.ancestor_ids([run.campaign_id])
 
     def _fresh_authors(
         self, pages: list[tuple[Page, bytes | Future[bytes], str]]
@@ -321,9 +317,11 @@ class Store:
                 _upsert(
                     PostMatch,
                     ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
+                    # The run's campaign's only: the fold writes its umbrellas' (a post an
+                    # initiative brings is its umbrella's too, counted once however many
+                    # initiatives bring it), from the rows it reads for the initiative.
                     [
-                        [campaign_id, network, post_id, tags, handles, True]
-                        for campaign_id in self.campaign_ids
+                        [run.campaign_id, network, post_id, tags, handles, True]
                         for post_id, tags, handles in matched
                     ],
                     ["campaign_id", "network", "post_id"],
@@ -403,12 +401,11 @@ class Store:
         kept: set[str] = set()
         for start in range(0, len(post_ids), CHUNK):
             chunk = post_ids[start : start + CHUNK]
+            # The umbrellas' matches follow when the fold carries this campaign's to them.
             matches = PostMatch.objects.filter(
-                campaign_id__in=self.campaign_ids, network=network, post_id__in=chunk
+                campaign_id=self.run.campaign_id, network=network, post_id__in=chunk
             )
-            kept.update(
-                matches.filter(campaign_id=self.run.campaign_id).values_list("post_id", flat=True)
-            )
+            kept.update(matches.values_list("post_id", flat=True))
             matches.update(pending=True)
         return kept
 

@@ -318,9 +318,11 @@ def full_report(
     them) and raises CountersDisagree, naming the figures, when the two differ. `say` hears each
     stage, for a progress line."""
     say("folding posts the worker has not counted yet")
-    done, after = fold.fold(campaign.pk)
-    while done:
-        done, after = fold.fold(campaign.pk, after=after)
+    # An umbrella's posts are its initiatives' too, carried to it as theirs are folded.
+    for pk in reversed(campaign.family_ids()):
+        done, after = fold.fold(pk)
+        while done:
+            done, after = fold.fold(pk, after=after)
     say("placing authors not placed yet")
     placed, after = fold.place_authors(campaign.pk)
     while placed:

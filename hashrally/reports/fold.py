@@ -7,8 +7,8 @@ and keep the counts each match added (`tally`), so:
   the difference in its engagement;
 - a fold that is killed rolls back whole and is done again; nothing is lost or counted twice;
 - imports and collections stay as fast as storing allows, and pages read counters only.
-Umbrella campaigns get their children's posts as matches of their own (listening/store.py),
-so their counters are de-duplicated across children.
+Umbrella campaigns get their children's posts as matches of their own, written as each
+child's matches are folded (`_carry`), so their counters are de-duplicated across children.
 
 Dimensions (docs/metrics.md defines every figure):
   total        posts, authors, potential_reach, potential_impressions, views_posts
@@ -43,8 +43,9 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 
+from hashrally.campaigns.models import Campaign
 from hashrally.core.collections_pause import bulk_work
-from hashrally.core.sql import select_in
+from hashrally.core.sql import bulk_cache, select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, PostMatch
 from hashrally.reports import copies, sql
@@ -148,22 +149,29 @@ def campaigns_pending() -> list[int]:
 
 
 def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int, int]:
-    """Fold up to `limit` pending matches of a campaign with ids above `after`; return how
-    many were folded and the last id, to pass as `after` next time (so a long fold never scans
-    again through what it folded: the planner may walk the primary key rather than the pending
-    index while its statistics still say most matches are pending)."""
+    """Fold up to `limit` pending matches of a campaign with ids above `after`, for the
+    campaign and every umbrella above it; return how many were folded and the last id, to pass
+    as `after` next time (so a long fold never scans again through what it folded: the planner
+    may walk the primary key rather than the pending index while its statistics still say most
+    matches are pending).
+
+    The store writes a post's match for the run's campaign only; its umbrellas' matches are
+    written here, from the rows read once for the campaign (`_carry`). Writing them at import
+    time was a fifth of the import's statements, and each was then read and folded again on
+    its own (bench/listening.py)."""
     match = sql.table(PostMatch)
     # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
     # them pending again waits, and its change is folded next time rather than lost.
     locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
     with transaction.atomic():
-        lock([campaign_id])
+        umbrellas = Campaign.ancestor_ids([campaign_id])[1:]
+        lock([campaign_id, *umbrellas])
         copies.keep_current(campaign_id)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
                 f"p.kind, p.created_at, p.likes, p.reposts, p.replies, p.quotes, p.views, "
-                f"p.hashtags, m.post_id, p.text, {sql.epoch('p.created_at')} "
+                f"p.hashtags, m.post_id, p.text, {sql.epoch('p.created_at')}, m.hashtags "
                 f"FROM {queries.matched_posts()} "
                 f"WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
                 f"ORDER BY m.id LIMIT %s{locking}",
@@ -172,112 +180,197 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             rows = cursor.fetchall()
         if not rows:
             return 0, after
-
-        figures: Counter[tuple[str, str]] = Counter()
-        keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
-        lanes = [0] * 8  # the dataset hash's running sums (dataset_hash)
-        per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]] = {}
-        texts: list[copies.Text] = []
-        tallies: list[list[Any]] = []  # [match id, tally as JSON, engagement]
-        for (
-            match_id,
-            network,
-            tally,
-            targets,
-            author_id,
-            language,
-            kind,
-            created,
-            *metrics,
-            hashtags,
-            post_id,
-            text,
-            epoch,
-        ) in rows:
-            tallies.append(
-                [
-                    match_id,
-                    orjson.dumps([*metrics, _json_list(hashtags), _json_list(targets)]).decode(),
-                    sum(value or 0 for value in metrics[:4]),
-                ]
-            )
-            counted = _json_list(tally) if tally is not None else None
-            if counted:
-                # Counted before: only the difference in engagement.
-                if counted[: len(METRICS)] != metrics:
-                    was = dataset_line(network, post_id, author_id, counted[: len(METRICS)])
-                    _hash_into(lanes, was, -1)
-                    _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
-                for name, now, before in zip(METRICS, metrics, counted, strict=False):
-                    if now != before:
-                        figures["engagement", name] += (now or 0) - (before or 0)
-                if (metrics[4] is None) != (counted[4] is None):
-                    figures["total", "views_posts"] += 1 if counted[4] is None else -1
-                if len(counted) > len(METRICS):
-                    # Fetched again with other hashtags or mentions (an edited post): move its
-                    # count from the tags and targets it had to those it has.
-                    was_tags, was_targets = counted[len(METRICS)], counted[len(METRICS) + 1]
-                    _move(figures, "hashtag", was_tags, _json_list(hashtags))
-                    _move(
-                        figures,
-                        "target",
-                        [f"{network}:{h}" for h in was_targets],
-                        [f"{network}:{h}" for h in _json_list(targets)],
-                    )
-                    # A post's time does not change when it is fetched again.
-                    day = day_hour(created)[0]
-                    _move(
-                        figures,
-                        "target_day",
-                        [f"{network}:{h} {day}" for h in was_targets],
-                        [f"{network}:{h} {day}" for h in _json_list(targets)],
-                    )
-                continue
-            day, hour = day_hour(created)
-            keys += [
-                ("total", "posts"),
-                ("network", network),
-                ("kind", kind),
-                ("language", language or ""),
-                ("day", day),
-                ("hour", hour),
-            ]
-            for name, value in zip(METRICS, metrics, strict=True):
-                if value:
-                    figures["engagement", name] += value
-            if metrics[4] is not None:
-                keys.append(("total", "views_posts"))
-            keys += [("hashtag", tag) for tag in _json_list(hashtags)]
-            keys += [("target", f"{network}:{handle}") for handle in _json_list(targets)]
-            # Per target, network and day (UTC): outreach over time.
-            keys += [("target_day", f"{network}:{h} {day}") for h in _json_list(targets)]
-            per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
-            _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
-            # A repost's text is the reposted one by design: not evidence of copying.
-            if kind != "repost" and text and (compared := _compared(text))[0]:
-                normalised, digest = compared
-                texts.append(copies.Text(f"{network}:{post_id}", digest, normalised))
-        figures.update(keys)
-        for lane, total in enumerate(lanes):
-            if total:
-                figures["dataset", str(lane)] += total
-        _authors(campaign_id, per_author, figures)
-        copies.add_texts(campaign_id, texts)
+        tallies = _count(campaign_id, rows)
         # The tally is what was just counted, from the rows read above: a store for another
         # campaign may change one of these posts meanwhile (it does not wait for these matches'
         # locks), and its change is then counted at that post's next fold, never half.
-        tally_type = "jsonb" if connection.vendor == "postgresql" else "text"
         with connection.cursor() as cursor:
             sql.many(
                 cursor,
                 "WITH v(id, tally, engagement) AS (",
                 tallies,
-                f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {tally_type}), "  # noqa: S608
+                f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {_tally_type()}), "  # noqa: S608
                 f"engagement = v.engagement FROM v WHERE {match}.id = v.id",
                 ("bigint", "text", "bigint"),
             )
-        add(campaign_id, figures)
+        for umbrella in umbrellas:
+            _carry(umbrella, rows)
     return len(rows), rows[-1][0]
+
+
+# Where the fold's rows (the SELECT in `fold`) hold what `_carry` reads.
+_MATCH_ID, _NETWORK, _TALLY, _TARGETS, _POST_ID, _MATCH_TAGS = 0, 1, 2, 3, 14, 17
+
+
+def _tally_type() -> str:
+    return "jsonb" if connection.vendor == "postgresql" else "text"
+
+
+def _carry(umbrella_id: int, rows: list[tuple[Any, ...]]) -> None:
+    """Count a child's folded rows for an umbrella: each post once however many of its
+    initiatives bring it (the umbrella's own match keeps what was counted for it), and write
+    the umbrella's matches as counted. Called in the child's fold, under both locks."""
+    copies.keep_current(umbrella_id)
+    match = sql.table(PostMatch)
+    locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    known: dict[tuple[str, str], tuple[int, Any]] = {}
+    for network in {row[_NETWORK] for row in rows}:
+        for match_id, post_id, tally in select_in(
+            f"SELECT id, post_id, tally FROM {match} "  # noqa: S608 (names from the model)
+            "WHERE campaign_id = %s AND network = %s AND post_id IN ({marks})" + locking,
+            [umbrella_id, network],
+            [row[_POST_ID] for row in rows if row[_NETWORK] == network],
+        ):
+            known[network, post_id] = (match_id, tally)
+    # The umbrella's view of each row: its own match and what was counted for it, if any.
+    theirs = []
+    for row in rows:
+        match_id, tally = known.get((row[_NETWORK], row[_POST_ID]), (None, None))
+        theirs.append((match_id, row[_NETWORK], tally, *row[_TALLY + 1 :]))
+    counted = _count(umbrella_id, theirs)
+    seen: list[list[Any]] = []
+    added: list[list[Any]] = []
+    for row, (_, tally, engagement) in zip(theirs, counted, strict=True):
+        tags, targets = _text(row[_MATCH_TAGS]), _text(row[_TARGETS])
+        if row[_MATCH_ID] is not None:
+            seen.append([row[_MATCH_ID], tally, engagement, tags, targets])
+        else:
+            added.append(
+                [umbrella_id, row[_NETWORK], row[_POST_ID], tags, targets, tally, engagement]
+            )
+    kind = _tally_type()
+    with connection.cursor() as cursor:
+        sql.many(
+            cursor,
+            "WITH v(id, tally, engagement, hashtags, targets) AS (",
+            seen,
+            f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {kind}), "  # noqa: S608
+            f"engagement = v.engagement, hashtags = CAST(v.hashtags AS {kind}), "
+            f"targets = CAST(v.targets AS {kind}) FROM v WHERE {match}.id = v.id",
+            ("bigint", "text", "bigint", "text", "text"),
+        )
+        sql.many(
+            cursor,
+            "WITH v(campaign_id, network, post_id, hashtags, targets, tally, engagement) AS (",
+            added,
+            f") INSERT INTO {match} (campaign_id, network, post_id, hashtags, targets, tally, "  # noqa: S608
+            "engagement, pending) SELECT campaign_id, network, post_id, "
+            f"CAST(hashtags AS {kind}), CAST(targets AS {kind}), CAST(tally AS {kind}), "
+            # WHERE TRUE: SQLite reads ON CONFLICT after a bare SELECT as part of a join.
+            "engagement, FALSE FROM v WHERE TRUE "
+            # Only on PostgreSQL can a store have written this match since it was looked for
+            # (SQLite writes one transaction at a time): that match was never counted, as
+            # this one assumes; the fold looks at it again for whatever the store changed.
+            "ON CONFLICT (campaign_id, network, post_id) DO UPDATE SET "
+            "hashtags = excluded.hashtags, targets = excluded.targets, tally = excluded.tally, "
+            "engagement = excluded.engagement, pending = TRUE",
+            ("bigint", "text", "text", "text", "text", "text", "bigint"),
+        )
+
+
+def _text(value: Any) -> str:
+    """A JSON value as the database gave it (text from SQLite, parsed from PostgreSQL), as
+    JSON text."""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _count(campaign_id: int, rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Add a batch of a campaign's matched posts to its figures, authors, minutes and texts;
+    each row's match tally says what was counted for it before (None: nothing). Returns each
+    row's [match id, tally as JSON, engagement] to write back."""
+    figures: Counter[tuple[str, str]] = Counter()
+    keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
+    lanes = [0] * 8  # the dataset hash's running sums (dataset_hash)
+    per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]] = {}
+    texts: list[copies.Text] = []
+    tallies: list[list[Any]] = []  # [match id, tally as JSON, engagement]
+    for (
+        match_id,
+        network,
+        tally,
+        targets,
+        author_id,
+        language,
+        kind,
+        created,
+        *metrics,
+        hashtags,
+        post_id,
+        text,
+        epoch,
+        _,
+    ) in rows:
+        tallies.append(
+            [
+                match_id,
+                orjson.dumps([*metrics, _json_list(hashtags), _json_list(targets)]).decode(),
+                sum(value or 0 for value in metrics[:4]),
+            ]
+        )
+        counted = _json_list(tally) if tally is not None else None
+        if counted:
+            # Counted before: only the difference in engagement.
+            if counted[: len(METRICS)] != metrics:
+                was = dataset_line(network, post_id, author_id, counted[: len(METRICS)])
+                _hash_into(lanes, was, -1)
+                _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
+            for name, now, before in zip(METRICS, metrics, counted, strict=False):
+                if now != before:
+                    figures["engagement", name] += (now or 0) - (before or 0)
+            if (metrics[4] is None) != (counted[4] is None):
+                figures["total", "views_posts"] += 1 if counted[4] is None else -1
+            if len(counted) > len(METRICS):
+                # Fetched again with other hashtags or mentions (an edited post): move its
+                # count from the tags and targets it had to those it has.
+                was_tags, was_targets = counted[len(METRICS)], counted[len(METRICS) + 1]
+                _move(figures, "hashtag", was_tags, _json_list(hashtags))
+                _move(
+                    figures,
+                    "target",
+                    [f"{network}:{h}" for h in was_targets],
+                    [f"{network}:{h}" for h in _json_list(targets)],
+                )
+                # A post's time does not change when it is fetched again.
+                day = day_hour(created)[0]
+                _move(
+                    figures,
+                    "target_day",
+                    [f"{network}:{h} {day}" for h in was_targets],
+                    [f"{network}:{h} {day}" for h in _json_list(targets)],
+                )
+            continue
+        day, hour = day_hour(created)
+        keys += [
+            ("total", "posts"),
+            ("network", network),
+            ("kind", kind),
+            ("language", language or ""),
+            ("day", day),
+            ("hour", hour),
+        ]
+        for name, value in zip(METRICS, metrics, strict=True):
+            if value:
+                figures["engagement", name] += value
+        if metrics[4] is not None:
+            keys.append(("total", "views_posts"))
+        keys += [("hashtag", tag) for tag in _json_list(hashtags)]
+        keys += [("target", f"{network}:{handle}") for handle in _json_list(targets)]
+        # Per target, network and day (UTC): outreach over time.
+        keys += [("target_day", f"{network}:{h} {day}") for h in _json_list(targets)]
+        per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
+        _hash_into(lanes, dataset_line(network, post_id, author_id, metrics), 1)
+        # A repost's text is the reposted one by design: not evidence of copying.
+        if kind != "repost" and text and (compared := _compared(text))[0]:
+            normalised, digest = compared
+            texts.append(copies.Text(f"{network}:{post_id}", digest, normalised))
+    figures.update(keys)
+    for lane, total in enumerate(lanes):
+        if total:
+            figures["dataset", str(lane)] += total
+    _authors(campaign_id, per_author, figures)
+    copies.add_texts(campaign_id, texts)
+    add(campaign_id, figures)
+    return tallies
 
 
 def _move(
@@ -490,7 +583,7 @@ def resync_followers(campaign_id: int) -> int:
 def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
     """What the worker runs each round: pending matches, then unplaced authors, within a
     time budget so mail and counts are not held up. Returns the matches folded per campaign."""
-    with bulk_work():
+    with bulk_work(), bulk_cache():
         return _fold_everything(budget_seconds)
 
 

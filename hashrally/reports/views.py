@@ -69,7 +69,10 @@ def dashboard(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         {
             "campaign": campaign,
             # Only while the worker folds new posts in: an index of pending matches answers.
-            "pending": PostMatch.objects.filter(campaign=campaign, pending=True).count(),
+            # An umbrella's include its initiatives': the fold counts those for it too.
+            "pending": PostMatch.objects.filter(
+                campaign_id__in=campaign.family_ids(), pending=True
+            ).count(),
             # Read live, unlike the figures: how each source's collection stands right now.
             "troubled": troubled_rows(runs.troubled(campaign.family_ids())),
             **report_context(report),

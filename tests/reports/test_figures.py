@@ -102,6 +102,42 @@ def test_it_counts_a_post_from_two_children_once_for_their_umbrella(
     assert full_report(umbrella)["posts"]["total"] == 100
 
 
+def test_it_carries_an_initiatives_posts_and_their_later_counts_to_its_umbrella(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """The import writes matches for the run's campaign only; the fold carries them to the
+    umbrella. Counted here from the recorded page itself."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    posts = {tweet["id"] for tweet in page["data"]}
+    likes = sum(tweet["public_metrics"]["like_count"] for tweet in page["data"])
+    authors = {tweet["author_id"] for tweet in page["data"]}
+    child = Campaign.objects.get(slug=CHILD)
+    sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
+    listen_for(CHILD, "Brexit")
+    listen_for(sibling.slug, "Brexit")
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
+    # A report of the umbrella folds its initiatives' posts first, as the worker would.
+    report = full_report(umbrella)
+    assert report["posts"]["total"] == len(posts)
+    assert report["engagement"]["likes"] == likes
+    assert report["authors"]["unique"] == len(authors)
+    # The sibling brings the same posts, later with more likes: counted once, the likes moved.
+    for tweet in page["data"]:
+        tweet["public_metrics"]["like_count"] += 2
+    later = tmp_path / "brexit-later.jsonl"
+    later.write_bytes(orjson.dumps(page))
+    run_import(later, "twarc2", sibling.slug)
+    fold_all()
+    figures = counters_from_figures(umbrella.pk)
+    assert figures["total"]["posts"] == len(posts)
+    assert figures["total"]["authors"] == len(authors)
+    assert figures["engagement"]["likes"] == likes + 2 * len(posts)
+    for campaign in (umbrella, sibling):
+        assert counters_from_figures(campaign.pk) == counters_from_rows(campaign.pk)
+    assert full_report(umbrella)["dataset_sha256"] == full_report(sibling)["dataset_sha256"]
+
+
 def test_it_counts_supporters_joined_confirmed_and_verified(
     campaigns: list[str], tmp_path: Path
 ) -> None:
