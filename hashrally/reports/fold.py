@@ -38,6 +38,7 @@ import hashlib
 import struct
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -84,15 +85,14 @@ def dataset_line(network: str, post_id: str, author_id: str, metrics: list[Any])
     return f"{network}\t{post_id}\t{author_id}\t{list(metrics)}\n".encode()
 
 
-@functools.lru_cache(maxsize=4 * FOLD_BATCH)
 def _words(line: bytes) -> tuple[int, ...]:
-    # The same line for an initiative and its umbrella, folded a batch apart.
     return _LANES.unpack(hashlib.sha256(line).digest())
 
 
 @functools.lru_cache(maxsize=4 * FOLD_BATCH)
 def _compared(text: str) -> tuple[str, str]:
-    """A text as authenticity compares it, and its digest (once for both campaigns)."""
+    """A text as authenticity compares it, and its digest: once for a text that many posts
+    share (a campaign's suggested message)."""
     from hashrally.reports import authenticity
 
     normalised = authenticity.normalise(text)
@@ -180,7 +180,8 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             rows = cursor.fetchall()
         if not rows:
             return 0, after
-        tallies = _count(campaign_id, rows)
+        counted = _count(rows)
+        _apply(campaign_id, counted)
         # The tally is what was just counted, from the rows read above: a store for another
         # campaign may change one of these posts meanwhile (it does not wait for these matches'
         # locks), and its change is then counted at that post's next fold, never half.
@@ -188,13 +189,13 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
             sql.many(
                 cursor,
                 "WITH v(id, tally, engagement) AS (",
-                tallies,
+                counted.tallies,
                 f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {_tally_type()}), "  # noqa: S608
                 f"engagement = v.engagement FROM v WHERE {match}.id = v.id",
                 ("bigint", "text", "bigint"),
             )
         for umbrella in umbrellas:
-            _carry(umbrella, rows)
+            _carry(umbrella, rows, counted)
     return len(rows), rows[-1][0]
 
 
@@ -206,10 +207,11 @@ def _tally_type() -> str:
     return "jsonb" if connection.vendor == "postgresql" else "text"
 
 
-def _carry(umbrella_id: int, rows: list[tuple[Any, ...]]) -> None:
-    """Count a child's folded rows for an umbrella: each post once however many of its
-    initiatives bring it (the umbrella's own match keeps what was counted for it), and write
-    the umbrella's matches as counted. Called in the child's fold, under both locks."""
+def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> None:
+    """Count a child's folded rows (`counted` for the child) for an umbrella: each post once
+    however many of its initiatives bring it (the umbrella's own match keeps what was counted
+    for it), and write the umbrella's matches as counted. Called in the child's fold, under
+    both locks."""
     copies.keep_current(umbrella_id)
     match = sql.table(PostMatch)
     locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
@@ -227,10 +229,14 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
         match_id, tally = known.get((row[_NETWORK], row[_POST_ID]), (None, None))
         theirs.append((match_id, row[_NETWORK], tally, *row[_TALLY + 1 :]))
-    counted = _count(umbrella_id, theirs)
+    # Most often the umbrella had counted of each post what the initiative had (nothing, for
+    # new posts): the same additions, worked out once. Their tallies are the same either way.
+    if any(mine[_TALLY] != row[_TALLY] for mine, row in zip(theirs, rows, strict=True)):
+        counted = _count(theirs)
+    _apply(umbrella_id, counted)
     seen: list[list[Any]] = []
     added: list[list[Any]] = []
-    for row, (_, tally, engagement) in zip(theirs, counted, strict=True):
+    for row, (_, tally, engagement) in zip(theirs, counted.tallies, strict=True):
         tags, targets = _text(row[_MATCH_TAGS]), _text(row[_TARGETS])
         if row[_MATCH_ID] is not None:
             seen.append([row[_MATCH_ID], tally, engagement, tags, targets])
@@ -274,10 +280,28 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
-def _count(campaign_id: int, rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """Add a batch of a campaign's matched posts to its figures, authors, minutes and texts;
-    each row's match tally says what was counted for it before (None: nothing). Returns each
-    row's [match id, tally as JSON, engagement] to write back."""
+@dataclass
+class _Counted:
+    """What a batch of matched posts adds, before it is added to a campaign: the same for an
+    initiative and an umbrella that had counted the same of each post before."""
+
+    figures: Counter[tuple[str, str]]  # from the posts alone; authors are per campaign
+    per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]]
+    texts: list[copies.Text]
+    tallies: list[list[Any]]  # each row's [match id, tally as JSON, engagement] to write back
+
+
+def _apply(campaign_id: int, counted: _Counted) -> None:
+    """Add a batch to a campaign's figures, authors, minutes and texts."""
+    figures = counted.figures.copy()
+    _authors(campaign_id, counted.per_author, figures)
+    copies.add_texts(campaign_id, counted.texts)
+    add(campaign_id, figures)
+
+
+def _count(rows: list[tuple[Any, ...]]) -> _Counted:
+    """What a batch of matched posts adds to a campaign whose matches' tallies (each row's)
+    say what was counted for each post before (None: nothing)."""
     figures: Counter[tuple[str, str]] = Counter()
     keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
     lanes = [0] * 8  # the dataset hash's running sums (dataset_hash)
@@ -367,10 +391,7 @@ def _count(campaign_id: int, rows: list[tuple[Any, ...]]) -> list[list[Any]]:
     for lane, total in enumerate(lanes):
         if total:
             figures["dataset", str(lane)] += total
-    _authors(campaign_id, per_author, figures)
-    copies.add_texts(campaign_id, texts)
-    add(campaign_id, figures)
-    return tallies
+    return _Counted(figures, per_author, texts, tallies)
 
 
 def _move(
