@@ -25,10 +25,11 @@ import msgspec
 import orjson
 
 from hashrally.core import collections_pause
+from hashrally.listening import records
 from hashrally.listening.codec import compress
 from hashrally.listening.normalise import bluesky, mastodon
 from hashrally.listening.normalise import x as x_normaliser
-from hashrally.listening.records import Chunk, Page, detect_language, language_identifier
+from hashrally.listening.records import Chunk, Page, detect_language
 
 # Files smaller than this are parsed here: starting a process costs more than it saves.
 # The environment may lower it (tests run both paths) or raise it (to keep to one core).
@@ -257,7 +258,7 @@ def _ranges(path: Path, offset: int) -> Iterator[tuple[int, int]]:
             offset = end
 
 
-def _start_parsing_process(parent: int) -> None:
+def _start_parsing_process(parent: int, model_cache: Path | None) -> None:
     """A parsing process ends when the importer does, even one killed with kill -9 (which
     leaves the process waiting on its queue forever otherwise). It loads the language model
     while it parses its first range, and does nothing but bulk work."""
@@ -268,7 +269,8 @@ def _start_parsing_process(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
-    threading.Thread(target=language_identifier, daemon=True).start()
+    records.use_model_cache(model_cache)
+    threading.Thread(target=records.language_identifier, daemon=True).start()
     collections_pause.for_bulk_work()
 
 
@@ -315,7 +317,10 @@ def _parallel(path: Path, fmt: str, offset: int, line_no: int, workers: int) -> 
     context = multiprocessing.get_context("spawn")
     pending: deque[Future[tuple[bytes, int]]] = deque()
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_parsing_process, initargs=(os.getpid(),)
+        workers,
+        mp_context=context,
+        initializer=_start_parsing_process,
+        initargs=(os.getpid(), records.model_cache()),
     ) as pool:
 
         def ready() -> Iterator[Chunk]:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import lzma
+import os
 import threading
+from array import array
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import regex
+import zstandard
 
 from hashrally.core.folding import fold_handle, fold_tag
 
@@ -38,20 +46,83 @@ DETECT_MIN_CHARS = 20
 
 _model_lock = threading.Lock()
 _identifier: Any = None
+# Where the language model is kept decompressed (as zstd), or None: set by the listening app
+# from settings, and handed to parsing processes.
+_model_cache: Path | None = None
+
+
+def use_model_cache(directory: Path | None) -> None:
+    global _model_cache
+    _model_cache = directory
+
+
+def model_cache() -> Path | None:
+    return _model_cache
 
 
 def language_identifier() -> Any:
     """py3langid's identifier, loaded once, whichever thread asks first. Parsing processes ask
-    in a thread of their own as they start: two thirds of the 0.6 s load is decompression,
-    which lets go of the interpreter, so the first range is parsed meanwhile, not after it."""
+    in a thread of their own as they start, so the first range is parsed meanwhile."""
     global _identifier
     with _model_lock:
         if _identifier is None:
-            # Imported lazily: loading the model costs half a second most imports never need.
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+            _identifier = _load_identifier(_model_cache)
     return _identifier
+
+
+def _load_identifier(cache: Path | None) -> Any:
+    """The model as py3langid ships it takes 0.5 s to load, three quarters of it undoing its
+    LZMA compression: the first range of every import waited for it (bench/listening.py). Kept
+    once in the cache as zstd, which undoes in a sixth of the time, it loads in 0.2 s. Any
+    trouble with the cache (unwritable, a py3langid that lays its model out otherwise) falls
+    back to py3langid's own loading."""
+    # Imported lazily: loading the model costs time most imports never need.
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    if cache is not None:
+        source = MODEL_DIR / MODEL_FILE
+        stat = source.stat()
+        kept = cache / f"langid-{stat.st_size}-{stat.st_mtime_ns}.npz.zst"
+        try:
+            if not kept.exists():
+                _keep(source, kept)
+            data = zstandard.ZstdDecompressor().decompress(kept.read_bytes())
+            return _from_npz(LanguageIdentifier, data)
+        except (OSError, ValueError, KeyError, zstandard.ZstdError):
+            # Written again next time, if it can be.
+            with contextlib.suppress(OSError):
+                kept.unlink(missing_ok=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def _keep(source: Path, kept: Path) -> None:
+    """The model decompressed and compressed again with zstd, written whole or not at all."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with lzma.open(source) as model:
+        data = zstandard.ZstdCompressor(level=3).compress(model.read())
+    partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    partial.replace(kept)
+
+
+def _from_npz(identifier: Any, data: bytes) -> Any:
+    """An identifier from py3langid's npz model (its own layout, read as its loader does)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as model:
+        return identifier(
+            np.asarray(model["ptc"]),
+            np.asarray(model["pc"]),
+            model["classes"].tolist(),
+            _uints(model["nextmove"]),
+            model["out_feat"].tolist(),
+            tk_row=_uints(model["nextmove_row"]),
+        )
+
+
+def _uints(values: Any) -> array:
+    """Unsigned integers as the standard library's array, as py3langid keeps its DFA."""
+    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    out.frombytes(np.ascontiguousarray(values).tobytes())
+    return out
 
 
 def guess_language(text: str) -> str | None:

@@ -1,0 +1,74 @@
+"""The language model kept decompressed in the cache guesses as py3langid's own loading does,
+and any trouble with the cache falls back to that loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from hashrally.listening import records
+from tests.fakes import ROOT
+
+RECORDED = ROOT / "tests" / "fixtures" / "recorded" / "x"
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    """Every text of the recorded X pages, posts and the posts they carry along."""
+    found = []
+    for name in ("brexit.jsonl", "kpop.jsonl"):
+        for line in (RECORDED / name).read_bytes().splitlines():
+            page = orjson.loads(line)
+            for tweet in [*page["data"], *page.get("includes", {}).get("tweets", [])]:
+                found.append(tweet["text"])
+    assert len(found) > 200
+    return found
+
+
+@pytest.fixture(scope="module")
+def reference() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def guesses(identifier: object, texts: list[str]) -> list[tuple[str, float]]:
+    return [identifier.classify(text) for text in texts]  # type: ignore[attr-defined]
+
+
+def test_it_guesses_as_py3langid_from_the_kept_model(
+    tmp_path: Path, texts: list[str], reference: LanguageIdentifier
+) -> None:
+    first = records._load_identifier(tmp_path)  # keeps it
+    (kept,) = tmp_path.glob("langid-*.npz.zst")
+    again = records._load_identifier(tmp_path)  # reads what was kept
+    expected = guesses(reference, texts)
+    assert len({language for language, _ in expected}) > 5
+    assert guesses(first, texts) == expected
+    assert guesses(again, texts) == expected
+    assert kept.stat().st_size > 1_000_000
+
+
+def test_it_loads_py3langids_model_when_the_kept_one_is_cut(
+    tmp_path: Path, texts: list[str], reference: LanguageIdentifier
+) -> None:
+    records._load_identifier(tmp_path)
+    (kept,) = tmp_path.glob("langid-*.npz.zst")
+    whole = kept.read_bytes()
+    kept.write_bytes(whole[: len(whole) // 2])
+    assert guesses(records._load_identifier(tmp_path), texts) == guesses(reference, texts)
+    # The cut copy is gone, and kept whole again next time.
+    assert not kept.exists()
+    records._load_identifier(tmp_path)
+    assert kept.read_bytes() == whole
+
+
+def test_it_loads_py3langids_model_when_the_cache_cannot_be_written(
+    tmp_path: Path, texts: list[str], reference: LanguageIdentifier
+) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the directory should be")
+    identifier = records._load_identifier(blocked)
+    assert guesses(identifier, texts[:50]) == guesses(reference, texts[:50])
+    assert blocked.read_text() == "a file where the directory should be"
