@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 CHUNK = 500
@@ -18,6 +19,31 @@ def quote(name: str) -> str:
 def table(model: type[models.Model]) -> str:
     """The model's table, quoted: raw SQL names other apps' tables through their models."""
     return quote(model._meta.db_table)
+
+
+def rows_from_json(types: Iterable[str]) -> str:
+    """PostgreSQL: a set of rows from one parameter, the rows as a JSON array of arrays
+    (`json_rows`), each element cast to its column's type. Sending each column as an array
+    instead had psycopg quote every value in Python: 50-70 ms for 5,000 rows of seven columns,
+    against 10-25 ms for orjson and the server's JSON parser (bench/listening.py)."""
+    columns = ", ".join(
+        # Bytes travel as hex (json_rows).
+        f"decode(e->>{n}, 'hex')" if kind == "bytea" else f"CAST(e->>{n} AS {kind})"
+        for n, kind in enumerate(types)
+    )
+    return f"SELECT {columns} FROM json_array_elements(CAST(%s AS json)) AS e"  # noqa: S608 (types from the models)
+
+
+def json_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as the one parameter `rows_from_json` reads: numbers, text, booleans, nulls and
+    aware datetimes (as ISO 8601 with their offset), and bytes (as hex)."""
+    return orjson.dumps(list(rows), default=_hex).decode()
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} cannot be sent as a JSON row")
 
 
 def select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 
+from hashrally.core import sql as core_sql
 from hashrally.core.sql import quote as quote
 from hashrally.core.sql import table as table
 
@@ -51,18 +52,17 @@ def element() -> str:
 def many(
     cursor: Any, head: str, rows: list[list[Any]], tail: str, types: tuple[str, ...]
 ) -> list[tuple[Any, ...]]:
-    """`head <rows> tail` where <rows> is a set of rows: on PostgreSQL one array a column
-    (`unnest`), so a thousand rows are a handful of parameters; elsewhere VALUES lists of a
-    few hundred rows. Either way a statement per many rows, not a round trip per row. What a
-    RETURNING tail returns, in order."""
+    """`head <rows> tail` where <rows> is a set of rows: on PostgreSQL one JSON parameter
+    (core/sql.py, `rows_from_json`); elsewhere VALUES lists of a few hundred rows. Either way
+    a statement per many rows, not a round trip per row. What a RETURNING tail returns, in
+    order."""
     out: list[tuple[Any, ...]] = []
     if not rows:
         return out
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
         cursor.execute(
-            f"{head} SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608 (names from code)
-            [list(column) for column in zip(*rows, strict=True)],
+            f"{head} {core_sql.rows_from_json(types)} {tail}",  # names and types from code
+            [core_sql.json_rows(rows)],
         )
         return cursor.fetchall() if cursor.description else out
     marks = "(" + ", ".join(["%s"] * len(types)) + ")"
