@@ -34,10 +34,22 @@ def rows_from_json(types: Iterable[str]) -> str:
     return f"SELECT {columns} FROM json_array_elements(CAST(%s AS json)) AS e"  # noqa: S608 (types from the models)
 
 
-def json_rows(rows: Iterable[Sequence[Any]]) -> str:
+def json_rows(rows: Sequence[Sequence[Any]]) -> str:
     """Rows as the one parameter `rows_from_json` reads: numbers, text, booleans, nulls and
-    aware datetimes (as ISO 8601 with their offset), and bytes (as hex)."""
-    return orjson.dumps(list(rows), default=_hex).decode()
+    aware datetimes (as ISO 8601 with their offset), and bytes (as hex).
+
+    PostgreSQL's text and JSON hold no NUL character, which posts and profiles sometimes
+    carry (JSON allows "\\u0000"): it is left out of every text, where a whole batch failed
+    before. Looked for in the whole parameter once; rows are only walked when it is there."""
+    text = orjson.dumps(rows, default=_hex).decode()
+    if "\\u0000" in text:
+        text = orjson.dumps([[_without_nul(v) for v in row] for row in rows], default=_hex).decode()
+    return text
+
+
+def _without_nul(value: Any) -> Any:
+    # Also in JSON text (a post's links, kept as JSON), where NUL is written as its escape.
+    return value.replace("\x00", "").replace("\\u0000", "") if isinstance(value, str) else value
 
 
 def _hex(value: Any) -> str:

@@ -512,3 +512,28 @@ def test_it_refuses_pretty_printed_json_in_another_format(
     with pytest.raises(CommandError, match=r"not a mastodon file: .*over several lines.*X API"):
         call_command("import", SLUG, str(path), "--format", "mastodon")
     assert not CollectionRun.objects.exists()
+
+
+def test_it_keeps_posts_and_profiles_that_carry_a_nul_character(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """JSON allows "\\u0000" in a string; PostgreSQL's text does not hold it. A batch with one
+    such post failed whole there; now the character is left out and nothing else changes."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    tweet = page["data"][0]
+    tweet["text"] = "nul\u0000 inside " + tweet["text"]
+    tweet.setdefault("entities", {})["urls"] = [{"expanded_url": "https://example.org/a\u0000b"}]
+    user = next(u for u in page["includes"]["users"] if u["id"] == tweet["author_id"])
+    user["description"] = "profile \u0000 text"
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(orjson.dumps(page) + b"\n")
+    summary = run_import(path, "twarc2")
+    assert (summary["read"], summary["errors"]) == (len(page["data"]), 0)
+    assert Post.objects.filter(network="x").count() == len({t["id"] for t in page["data"]})
+    stored = Post.objects.get(network="x", post_id=tweet["id"])
+    assert stored.text.replace("\x00", "") == tweet["text"].replace("\x00", "")
+    assert [link.replace("\x00", "") for link in stored.links] == ["https://example.org/ab"]
+    author = Author.objects.get(network="x", author_id=tweet["author_id"])
+    assert author.description.replace("\x00", "") == "profile  text"
+    # The raw line is kept as it came.
+    assert b"\\u0000" in RawPage.objects.get().raw()
