@@ -306,8 +306,8 @@ def main() -> None:
     pg_pace = (pg_stored / pg_fold_s) / (posts / pg_import_s)
     print(
         f"lean on PostgreSQL: import {pg_import_s:.1f} s ({posts / pg_import_s:,.0f} posts/s), "
-        f"fold after ANALYZE {pg_fold_s:.1f} s ({pg_stored / pg_fold_s:,.0f} posts/s): fold vs import "
-        f"{pg_pace:.2f}x (goal >= 1x) {verdict(pg_pace >= 1)}"
+        f"fold after ANALYZE {pg_fold_s:.1f} s ({pg_stored / pg_fold_s:,.0f} posts/s): "
+        f"fold vs import {pg_pace:.2f}x (goal >= 1x) {verdict(pg_pace >= 1)}"
     )
     if large_mb is not None:
         growth = large_mb / shapes[1].import_mb
