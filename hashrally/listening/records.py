@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import regex
 import zstandard
 
@@ -107,6 +106,8 @@ def _keep(source: Path, kept: Path) -> None:
 
 def _from_npz(identifier: Any, data: bytes) -> Any:
     """An identifier from py3langid's npz model (its own layout, read as its loader does)."""
+    import numpy as np  # with the model only: 0.08 s of every start otherwise
+
     with np.load(io.BytesIO(data), allow_pickle=False) as model:
         return identifier(
             np.asarray(model["ptc"]),
@@ -120,6 +121,8 @@ def _from_npz(identifier: Any, data: bytes) -> Any:
 
 def _uints(values: Any) -> array:
     """Unsigned integers as the standard library's array, as py3langid keeps its DFA."""
+    import numpy as np
+
     out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
     out.frombytes(np.ascontiguousarray(values).tobytes())
     return out
