@@ -18,12 +18,18 @@ def main(argv: list[str] | None = None) -> None:
         # A configuration problem is one line naming the variable and the fix, not a traceback.
         sys.stderr.write(f"hashrally: {problem}\n")
         raise SystemExit(1) from None
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["import"]:
+        # Pure (no Django): its parsing processes start up while Django does.
+        from hashrally.listening import jsonlines
+
+        jsonlines.start_early(settings.VAR_DIR / "cache")
     from django.db import OperationalError
 
     from hashrally.core.dberrors import explain
 
     try:
-        execute_from_command_line(["hashrally", *(sys.argv[1:] if argv is None else argv)])
+        execute_from_command_line(["hashrally", *args])
     except OperationalError as problem:
         # A read-only or full disk under SQLite: the path and the cause, not a traceback.
         message = explain(problem)
