@@ -9,8 +9,6 @@ from typing import Any
 import orjson
 from django.db import connection, models
 
-CHUNK = 500
-
 
 def quote(name: str) -> str:
     return connection.ops.quote_name(name)
@@ -61,21 +59,22 @@ def _hex(value: Any) -> str:
 
 
 def select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, ...]]:
-    """Run `query` (with `IN ({marks})` after `params`) over `ids` in chunks; on PostgreSQL in
-    one go, as `= ANY(array)`, which plans once rather than per list of literals. Plain SQL:
-    the ORM's per-value preparation of a long IN list cost more than the query itself."""
-    rows: list[tuple[Any, ...]] = []
+    """Run `query` (with `IN ({marks})` after `params`) over `ids` in one statement whatever
+    their number: on PostgreSQL as `= ANY(array)`, which plans once rather than per list of
+    literals; on SQLite as the values of one JSON array (`json_each`), where lists of 500
+    marks took a statement each and a third longer (an import looks up 5,000 posts a batch).
+    Plain SQL: the ORM's per-value preparation of a long IN list cost more than the query."""
     if not ids:
-        return rows
+        return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(query.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
-            return cursor.fetchall()
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            cursor.execute(query.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
-            rows += cursor.fetchall()
-    return rows
+        else:
+            cursor.execute(
+                query.replace("IN ({marks})", "IN (SELECT value FROM json_each(%s))"),
+                [*params, orjson.dumps(list(ids)).decode()],
+            )
+        return cursor.fetchall()
 
 
 # SQLite's page cache for bulk writing, in KiB: its default of 2 MiB held too little of the

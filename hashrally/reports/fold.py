@@ -55,7 +55,6 @@ from hashrally.reports.models import CampaignAuthor, CampaignMinute, Figure
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
-CHUNK = 500
 RUNNING = ("dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 _LANES = struct.Struct("<8I")
