@@ -241,7 +241,13 @@ class Store:
         with transaction.atomic():
             RawPage.objects.bulk_create(raw_rows)
             for where, reason in batch.problems:
-                RunProblem.objects.create(run=run, where=where[:2000], reason=reason[:2000])
+                # A reason may quote the refused input, NUL included, which PostgreSQL's text
+                # cannot hold.
+                RunProblem.objects.create(
+                    run=run,
+                    where=where[:2000].replace("\x00", ""),
+                    reason=reason[:2000].replace("\x00", ""),
+                )
             _upsert(
                 Author,
                 [*AUTHOR_COLUMNS, "seen_at"],

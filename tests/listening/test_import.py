@@ -526,9 +526,13 @@ def test_it_keeps_posts_and_profiles_that_carry_a_nul_character(
     user = next(u for u in page["includes"]["users"] if u["id"] == tweet["author_id"])
     user["description"] = "profile \u0000 text"
     path = tmp_path / "nul.jsonl"
-    path.write_bytes(orjson.dumps(page) + b"\n")
+    refused = {"errors": [{"detail": "rate\u0000limited"}]}  # quoted in the problem's reason
+    path.write_bytes(orjson.dumps(page) + b"\n" + orjson.dumps(refused) + b"\n")
     summary = run_import(path, "twarc2")
-    assert (summary["read"], summary["errors"]) == (len(page["data"]), 0)
+    assert (summary["read"], summary["errors"]) == (len(page["data"]), 1)
+    assert [p["reason"].replace("\x00", "") for p in summary["problems"]] == [
+        "API error object: ratelimited"
+    ]
     assert Post.objects.filter(network="x").count() == len({t["id"] for t in page["data"]})
     stored = Post.objects.get(network="x", post_id=tweet["id"])
     assert stored.text.replace("\x00", "") == tweet["text"].replace("\x00", "")
@@ -536,4 +540,5 @@ def test_it_keeps_posts_and_profiles_that_carry_a_nul_character(
     author = Author.objects.get(network="x", author_id=tweet["author_id"])
     assert author.description.replace("\x00", "") == "profile  text"
     # The raw line is kept as it came.
-    assert b"\\u0000" in RawPage.objects.get().raw()
+    kept = RawPage.objects.order_by("id").first()
+    assert kept is not None and b"\\u0000" in kept.raw()
