@@ -190,10 +190,17 @@ def main() -> None:
                 say(f"  folded {folded:,}")
                 # What autovacuum does as tables grow (it is off on this machine's server): the
                 # planner otherwise keeps the statistics of the empty tables the fold fills, and
-                # walks a campaign's whole index for each batch of authors.
+                # walks a campaign's whole index for each batch of authors, or (the umbrella's
+                # matches, which the fold writes) scans them all for each batch's posts.
                 with connection.cursor() as cursor:
-                    for table in ("campaignauthor", "campaigntext", "textbucket", "figure"):
-                        cursor.execute(f"ANALYZE reports_{table}")
+                    for table in (
+                        "reports_campaignauthor",
+                        "reports_campaigntext",
+                        "reports_textbucket",
+                        "reports_figure",
+                        "listening_postmatch",
+                    ):
+                        cursor.execute(f"ANALYZE {table}")
         placed, after = fold.place_authors(campaign.pk)
         while placed:
             placed, after = fold.place_authors(campaign.pk, after=after)
