@@ -18,6 +18,7 @@ its text does not move it (the counters' edits move hashtags and targets only).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,12 +101,32 @@ def keep_current(campaign_id: int) -> None:
     add_texts(campaign_id, batch)
 
 
+# Signatures of the texts signed last, by digest: a signature depends on the text alone, and
+# an initiative's new texts are most often its umbrella's new texts too, in the same fold
+# (reports/fold.py carries each batch to the umbrellas), so each is signed once for both.
+_signed: OrderedDict[str, Any] = OrderedDict()
+SIGNED_MEMORY = 20_000
+
+
+def _signatures(sketch: Any, texts: Sequence[Text]) -> Any:
+    from hashrally.reports import authenticity
+
+    missing = [t for t in texts if t.digest not in _signed]
+    if missing:
+        rows = sketch.sign([authenticity.shingles(t.normalised) for t in missing])
+        for text, row in zip(missing, rows, strict=True):
+            _signed[text.digest] = row
+    signed = np.stack([_signed[t.digest] for t in texts])
+    while len(_signed) > SIGNED_MEMORY:
+        _signed.popitem(last=False)
+    return signed
+
+
 def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
     """Count these newly folded posts in their texts; sign the new texts and join them to the
     clusters of those they are near-identical to. Runs in the fold's transaction."""
     if not texts:
         return
-    from hashrally.reports import authenticity
 
     table = sql.table(CampaignText)
     counts: dict[str, int] = {}
@@ -127,7 +148,7 @@ def add_texts(campaign_id: int, texts: Sequence[Text]) -> None:
     if not new:
         return
     sketch = _sketch(campaign_id)
-    signed = sketch.sign([authenticity.shingles(t.normalised) for t in new])
+    signed = _signatures(sketch, new)
     closest = sketch.closest_template(signed)
     template = closest >= 0
     with connection.cursor() as cursor:
