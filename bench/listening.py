@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -227,6 +228,12 @@ class Shape:
     folded: int
 
 
+# This machine's speed drifts by half within minutes (the floor script took 1.3 s and 2.4 s
+# in runs an hour apart): the import, the floor and the fold are run this many times,
+# interleaved, and compared by their medians. twarc2 csv (14-50 s) runs once.
+ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", "3"))
+
+
 def measure_shape(shape: str, posts: int, twarc2: Path) -> Shape:
     source = WORK / f"x-khojaly-{shape}-{posts}.jsonl"
     generate(source, posts, shape=shape)
@@ -235,14 +242,31 @@ def measure_shape(shape: str, posts: int, twarc2: Path) -> Shape:
         # twarc2 asks for API keys at start-up unless given one; converting a file needs none.
         [str(twarc2), "--bearer-token", "unused", "csv", str(source), str(WORK / "twarc.csv")]
     )
-    say(f"{shape}: hashrally import ...")
-    database = WORK / f"import-{shape}.sqlite3"
-    import_s, import_mb, summary = hashrally_import(source, database)
-    say(f"{shape}: the floor script ...")
-    floor_s = floor(source, WORK / "floor.sqlite3")
-    say(f"{shape}: the fold ...")
-    fold_s, folded = fold_all(database)
-    return Shape(shape, posts, twarc_s, import_s, import_mb, summary, floor_s, fold_s, folded)
+    imports, floors, folds = [], [], []
+    for round_ in range(1, ROUNDS + 1):
+        say(f"{shape}: hashrally import, the floor script and the fold, round {round_} ...")
+        database = WORK / f"import-{shape}.sqlite3"
+        import_s, import_mb, summary = hashrally_import(source, database)
+        imports.append(import_s)
+        floors.append(floor(source, WORK / "floor.sqlite3"))
+        fold_s, folded = fold_all(database)
+        folds.append(fold_s)
+    say(f"{shape}: import {seconds(imports)}; floor {seconds(floors)}; fold {seconds(folds)}")
+    return Shape(
+        shape,
+        posts,
+        twarc_s,
+        statistics.median(imports),
+        import_mb,
+        summary,
+        statistics.median(floors),
+        statistics.median(folds),
+        folded,
+    )
+
+
+def seconds(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values) + " s"
 
 
 def verdict(passed: bool) -> str:
@@ -256,15 +280,20 @@ def main() -> None:
     twarc2 = ensure_twarc()
     shapes = [measure_shape("lean", posts, twarc2), measure_shape("brexit", posts, twarc2)]
     # The same lean file into PostgreSQL, and the fold there (the reports' own database).
-    say("lean: hashrally import on PostgreSQL ...")
-    pg = fresh_postgres()
-    pg_import_s, _, pg_summary = hashrally_import(WORK / f"x-khojaly-lean-{posts}.jsonl", pg)
-    say("lean: the fold on PostgreSQL ...")
-    # What autovacuum does after 95,000 rows land in empty tables (it is off on this machine,
-    # on in production, docs/operations.md): with the empty tables' statistics, each batch's
-    # read joined every pending match before taking the first 5,000.
-    analyze(pg)
-    pg_fold_s, _ = fold_all(pg)
+    pg_imports, pg_folds = [], []
+    for round_ in range(1, ROUNDS + 1):
+        say(f"lean: hashrally import and the fold on PostgreSQL, round {round_} ...")
+        pg = fresh_postgres()
+        pg_import_s, _, pg_summary = hashrally_import(WORK / f"x-khojaly-lean-{posts}.jsonl", pg)
+        # What autovacuum does after 95,000 rows land in empty tables (it is off on this
+        # machine, on in production, docs/operations.md): with the empty tables' statistics,
+        # each batch's read joined every pending match before taking the first 5,000.
+        analyze(pg)
+        pg_fold_s, _ = fold_all(pg)
+        pg_imports.append(pg_import_s)
+        pg_folds.append(pg_fold_s)
+    say(f"lean on PostgreSQL: import {seconds(pg_imports)}; fold {seconds(pg_folds)}")
+    pg_import_s, pg_fold_s = statistics.median(pg_imports), statistics.median(pg_folds)
     pg_stored = pg_summary["new"] + pg_summary["updated"]
     large_mb = None
     if large:
@@ -273,6 +302,7 @@ def main() -> None:
         say("hashrally import, large file ...")
         _, large_mb, _ = hashrally_import(large_file, WORK / "import-large.sqlite3")
 
+    print(f"import, floor and fold: medians of {ROUNDS} interleaved rounds; twarc2 csv: once")
     print(
         f"{'file':8} {'posts':>8} {'twarc2 s':>9} {'import s':>9} {'floor s':>8} {'fold s':>7} "
         f"{'import/s':>9} {'fold/s':>8} {'peak MiB':>9}  (per second: posts read; posts folded)"
