@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hashrally.campaigns.models import Campaign
 from hashrally.core import sql
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
@@ -201,6 +202,11 @@ class Store:
         self.run = run
         self.listening = listening
         self._authors: dict[tuple[str, str], int] = {}
+        # An umbrella's posts are its initiatives' too, whose matches reach the umbrella only
+        # when the fold carries them: a post answering one is the umbrella's at once.
+        self.family = run.campaign.family_ids()
+        # A post fetched again is folded again for every campaign above that counts it.
+        self.umbrellas = Campaign.ancestor_ids([run.campaign_id])[1:]
 
     def _fresh_authors(
         self, pages: list[tuple[Page, bytes | Future[bytes], str]]
@@ -390,12 +396,14 @@ class Store:
         ]
 
     def _matches_among(self, network: str, post_ids: list[str]) -> list[tuple[Any, ...]]:
-        """(post id,) of those among `post_ids` that are already this campaign's."""
+        """(post id,) of those among `post_ids` that are already this campaign's (or one of
+        its initiatives')."""
+        family = ", ".join("%s" for _ in self.family)
         query = (
-            f"SELECT post_id FROM {sql.table(PostMatch)} "  # noqa: S608 (names from the model)
-            "WHERE campaign_id = %s AND network = %s AND post_id IN ({marks})"
+            f"SELECT DISTINCT post_id FROM {sql.table(PostMatch)} "  # noqa: S608 (names from the model)
+            f"WHERE campaign_id IN ({family}) AND network = %s AND post_id IN ({{marks}})"
         )
-        return sql.select_in(query, [self.run.campaign_id, network], post_ids)
+        return sql.select_in(query, [*self.family, network], post_ids)
 
     def _kept(self, network: str, post_ids: list[str]) -> set[str]:
         """Of posts that carry nothing of the campaign now, those that were its posts before (an
@@ -404,11 +412,15 @@ class Store:
         kept: set[str] = set()
         for start in range(0, len(post_ids), CHUNK):
             chunk = post_ids[start : start + CHUNK]
-            # The umbrellas' matches follow when the fold carries this campaign's to them.
             matches = PostMatch.objects.filter(
-                campaign_id=self.run.campaign_id, network=network, post_id__in=chunk
+                campaign_id__in=[self.run.campaign_id, *self.umbrellas],
+                network=network,
+                post_id__in=chunk,
             )
-            kept.update(matches.values_list("post_id", flat=True))
+            kept.update(
+                matches.filter(campaign_id=self.run.campaign_id).values_list("post_id", flat=True)
+            )
+            # The umbrellas' too: one may count the post through another initiative.
             matches.update(pending=True)
         return kept
 

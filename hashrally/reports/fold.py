@@ -226,14 +226,20 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
     match = sql.table(PostMatch)
     locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     known: dict[tuple[str, str], tuple[int, Any]] = {}
+    # The umbrella's own matches that a store marked pending (its own runs, or before this
+    # version): they stay pending, for the umbrella's fold to count what the store changed
+    # since the initiative's rows were read. What is counted here is their tally meanwhile.
+    waiting: set[int] = set()
     for network in {row[_NETWORK] for row in rows}:
-        for match_id, post_id, tally in select_in(
-            f"SELECT id, post_id, tally FROM {match} "  # noqa: S608 (names from the model)
+        for match_id, post_id, tally, pending in select_in(
+            f"SELECT id, post_id, tally, pending FROM {match} "  # noqa: S608 (names from the model)
             "WHERE campaign_id = %s AND network = %s AND post_id IN ({marks})" + locking,
             [umbrella_id, network],
             [row[_POST_ID] for row in rows if row[_NETWORK] == network],
         ):
             known[network, post_id] = (match_id, tally)
+            if pending:
+                waiting.add(match_id)
     # The umbrella's view of each row: its own match and what was counted for it, if any.
     theirs = []
     for row in rows:
@@ -249,7 +255,8 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
     for row, (_, tally, engagement) in zip(theirs, counted.tallies, strict=True):
         tags, targets = _text(row[_MATCH_TAGS]), _text(row[_TARGETS])
         if row[_MATCH_ID] is not None:
-            seen.append([row[_MATCH_ID], tally, engagement, tags, targets])
+            pending = row[_MATCH_ID] in waiting
+            seen.append([row[_MATCH_ID], tally, engagement, tags, targets, pending])
         else:
             added.append(
                 [umbrella_id, row[_NETWORK], row[_POST_ID], tags, targets, tally, engagement]
@@ -258,12 +265,12 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
     with connection.cursor() as cursor:
         sql.many(
             cursor,
-            "WITH v(id, tally, engagement, hashtags, targets) AS (",
+            "WITH v(id, tally, engagement, hashtags, targets, pending) AS (",
             seen,
-            f") UPDATE {match} SET pending = FALSE, tally = CAST(v.tally AS {kind}), "  # noqa: S608
+            f") UPDATE {match} SET pending = v.pending, tally = CAST(v.tally AS {kind}), "  # noqa: S608
             f"engagement = v.engagement, hashtags = CAST(v.hashtags AS {kind}), "
             f"targets = CAST(v.targets AS {kind}) FROM v WHERE {match}.id = v.id",
-            ("bigint", "text", "bigint", "text", "text"),
+            ("bigint", "text", "bigint", "text", "text", "boolean"),
         )
         sql.many(
             cursor,

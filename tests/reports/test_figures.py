@@ -14,7 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from hashrally.campaigns.models import Campaign
-from hashrally.listening.models import Author
+from hashrally.listening.models import Author, PostMatch
+from hashrally.reports import fold
 from hashrally.reports.assemble import dashboard_report, full_report
 from hashrally.reports.counters import counters_from_figures, counters_from_rows
 from hashrally.reports.extras import refresh_extras
@@ -518,3 +519,83 @@ def test_it_gives_the_same_dataset_whatever_the_order_pages_arrive_in(
         assert report["engagement"]["likes"] == likes
         hashes.append(report["dataset_sha256"])
     assert hashes[0] == hashes[1]
+
+
+def test_an_answer_to_an_initiatives_post_is_its_umbrellas_before_any_fold(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """An umbrella's posts are its initiatives' too, whose matches reach it only when folded:
+    a reply the umbrella's own run fetches meanwhile is the umbrella's all the same."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    listen_for(CHILD, "Brexit")
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
+    answered = page["data"][0]
+    reply = {
+        "id": "1900000000000000001",
+        "text": "I agree with this",
+        "author_id": answered["author_id"],
+        "created_at": "2016-06-24T10:00:00.000Z",
+        "lang": "en",
+        "conversation_id": answered["id"],
+        "referenced_tweets": [{"type": "replied_to", "id": answered["id"]}],
+        "public_metrics": {"like_count": 4, "retweet_count": 0, "reply_count": 0, "quote_count": 0},
+    }
+    path = tmp_path / "reply.jsonl"
+    path.write_bytes(orjson.dumps({"data": [reply], "includes": page["includes"]}) + b"\n")
+    summary = run_import(path, "twarc2", UMBRELLA)
+    assert (summary["new"], summary["off_topic"]) == (1, 0)
+    fold_all()
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    figures = counters_from_figures(umbrella.pk)
+    posts = {tweet["id"] for tweet in page["data"]} | {reply["id"]}
+    assert figures["total"]["posts"] == len(posts)
+    likes = sum(t["public_metrics"]["like_count"] for t in page["data"]) + 4
+    assert figures["engagement"]["likes"] == likes
+    assert figures == counters_from_rows(umbrella.pk)
+
+
+def test_a_post_fetched_again_by_another_initiative_is_counted_again_for_the_umbrella(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """The umbrella counts the posts through a sibling; the initiative that fetches them again
+    does not listen for them (off-topic for it), and the umbrella's counts follow all the same."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    likes = sum(tweet["public_metrics"]["like_count"] for tweet in page["data"])
+    child = Campaign.objects.get(slug=CHILD)
+    sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
+    listen_for(sibling.slug, "Brexit")
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", sibling.slug)
+    fold_all()
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    assert counters_from_figures(umbrella.pk)["engagement"]["likes"] == likes
+    for tweet in page["data"]:
+        tweet["public_metrics"]["like_count"] += 3
+    later = tmp_path / "brexit-later.jsonl"
+    later.write_bytes(orjson.dumps(page))
+    assert run_import(later, "twarc2", CHILD)["off_topic"] == len(page["data"])
+    fold_all()
+    figures = counters_from_figures(umbrella.pk)
+    assert figures["engagement"]["likes"] == likes + 3 * len(page["data"])
+    assert figures == counters_from_rows(umbrella.pk)
+
+
+def test_an_umbrella_match_a_store_marked_pending_stays_pending_when_carried(
+    campaigns: list[str],
+) -> None:
+    """What a store wrote for the umbrella after the initiative's rows were read is counted by
+    the umbrella's own fold: carrying leaves the umbrella's pending match pending."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    listen_for(CHILD, "Brexit")
+    listen_for(UMBRELLA, "Brexit")
+    child, umbrella = Campaign.objects.get(slug=CHILD), Campaign.objects.get(slug=UMBRELLA)
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", UMBRELLA)
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
+    done, after = fold.fold(child.pk)
+    while done:
+        done, after = fold.fold(child.pk, after=after)
+    assert not PostMatch.objects.filter(campaign=child, pending=True).exists()
+    assert PostMatch.objects.filter(campaign=umbrella, pending=True).count() == len(page["data"])
+    fold_all()
+    figures = counters_from_figures(umbrella.pk)
+    assert figures["total"]["posts"] == len({tweet["id"] for tweet in page["data"]})
+    assert figures == counters_from_rows(umbrella.pk)
