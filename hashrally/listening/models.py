@@ -81,6 +81,22 @@ class Author(models.Model):
         return f"{self.network}:{self.handle or self.author_id}"
 
 
+def _run_reference() -> models.ForeignKey[CollectionRun | None]:
+    """A post's first or last run. Not indexed: nothing looks posts up by run, and two more
+    indexes slowed every import (deleting a run, which is rare, scans the posts instead). Not a
+    constraint in the database either: SQLite checking both references took 40 % of the posts'
+    upsert in an import (bench/listening.py). Django still sets them to null when a run is
+    deleted, and only the store writes them, with the run it is writing for."""
+    return models.ForeignKey(
+        CollectionRun,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class Post(models.Model):
     """A public post, stored once per (network, post id) however often it is fetched."""
 
@@ -111,27 +127,8 @@ class Post(models.Model):
     hashtags = models.JSONField(default=list, blank=True)
     mentions = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
-    # Not indexed: nothing looks posts up by run, and two more indexes slowed every import
-    # (deleting a run, which is rare, scans the posts instead). Not a constraint in the
-    # database either: SQLite checking both references took 40 % of the posts' upsert in an
-    # import (bench/listening.py). Django still sets them to null when a run is deleted, and
-    # only the store writes them, with the run it is writing for.
-    first_run = models.ForeignKey(
-        CollectionRun,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    last_run = models.ForeignKey(
-        CollectionRun,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    first_run = _run_reference()
+    last_run = _run_reference()
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
