@@ -31,6 +31,7 @@ from hashrally.listening.records import (
     mentions_in,
     parse_time,
 )
+from hashrally.listening.rows import Preparing
 
 FORMATS = ("csv", *jsonlines.FORMATS)
 CSV_BATCH = 1000
@@ -171,11 +172,13 @@ def _csv(path: Path, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
             yield batch_chunk()
 
 
-def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+def read(
+    path: Path, fmt: str, checkpoint: dict[str, Any], preparing: Preparing | None = None
+) -> Iterator[Chunk]:
     if fmt == "csv":
         return _csv(path, checkpoint)
     if fmt in jsonlines.FORMATS:
-        return jsonlines.read(path, fmt, checkpoint)
+        return jsonlines.read(path, fmt, checkpoint, preparing)
     raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
 
 

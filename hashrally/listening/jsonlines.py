@@ -30,6 +30,7 @@ from hashrally.listening.codec import compress
 from hashrally.listening.normalise import bluesky, mastodon
 from hashrally.listening.normalise import x as x_normaliser
 from hashrally.listening.records import Chunk, Page, detect_language
+from hashrally.listening.rows import Preparing, prepare
 
 # Files smaller than this are parsed here: starting a process costs more than it saves.
 # The environment may lower it (tests run both paths) or raise it (to keep to one core).
@@ -216,7 +217,11 @@ def _streamed(path: Path, fmt: str, how: str, checkpoint: dict[str, Any]) -> Ite
         )
 
 
-def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
+def read(
+    path: Path, fmt: str, checkpoint: dict[str, Any], preparing: Preparing | None = None
+) -> Iterator[Chunk]:
+    """The file's chunks from the checkpoint on. Given `preparing`, chunks parsed in parsing
+    processes come with their rows prepared (rows.py) instead of their page."""
     how = layout(path)
     if how != "lines":
         return _streamed(path, fmt, how, checkpoint)
@@ -224,7 +229,7 @@ def read(path: Path, fmt: str, checkpoint: dict[str, Any]) -> Iterator[Chunk]:
     line_no = int(checkpoint.get("line", 0))
     workers = _workers()
     if workers >= 1 and path.stat().st_size - offset >= PARALLEL_FROM_BYTES:
-        return _parallel(path, fmt, offset, line_no, workers)
+        return _parallel(path, fmt, offset, line_no, workers, preparing)
     early = _take_early()
     if early is not None:
         early.shutdown(wait=False, cancel_futures=True)
@@ -326,7 +331,9 @@ _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(list[Chunk])
 
 
-def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[bytes, int]:
+def _parse_range(
+    path: str, fmt: str, start: int, end: int, preparing: Preparing | None
+) -> tuple[bytes, int]:
     """The range's chunks (encoded), numbered from line 0 (the writer knows where the range
     begins), and how many lines it holds."""
     if fmt not in _worker_parsers:
@@ -336,11 +343,16 @@ def _parse_range(path: str, fmt: str, start: int, end: int) -> tuple[bytes, int]
         data = handle.read(end - start)
     name = Path(path).name
     chunks = list(chunks_of(name, data, start, 0, _worker_parsers[fmt], precompress=True))
-    # The posts the network gave no language, once the range is parsed: by then the model,
-    # loading beside the first range, is most likely ready. The writer detects no more.
+    # Languages (the posts the network gave none) and rows once the range is parsed: by then
+    # the model, loading beside the first range, is most likely ready.
     for chunk in chunks:
-        for post in chunk.page.posts if chunk.page else []:
-            detect_language(post)
+        if chunk.page is None:
+            continue
+        if preparing is None:
+            for post in chunk.page.posts:
+                detect_language(post)
+        else:
+            chunk.prepared, chunk.page = prepare(chunk.page, preparing), None
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     return _ENCODER.encode(chunks), lines
 
@@ -353,7 +365,9 @@ def _renumbered(chunks: list[Chunk], before: int) -> Iterator[Chunk]:
         yield chunk
 
 
-def _parallel(path: Path, fmt: str, offset: int, line_no: int, workers: int) -> Iterator[Chunk]:
+def _parallel(
+    path: Path, fmt: str, offset: int, line_no: int, workers: int, preparing: Preparing | None
+) -> Iterator[Chunk]:
     pending: deque[Future[tuple[bytes, int]]] = deque()
     with _take_early() or _pool(workers, records.model_cache()) as pool:
 
@@ -365,7 +379,7 @@ def _parallel(path: Path, fmt: str, offset: int, line_no: int, workers: int) -> 
 
         try:
             for start, end in _ranges(path, offset):
-                pending.append(pool.submit(_parse_range, str(path), fmt, start, end))
+                pending.append(pool.submit(_parse_range, str(path), fmt, start, end, preparing))
                 if len(pending) > workers * AHEAD_PER_WORKER:
                     yield from ready()
             while pending:

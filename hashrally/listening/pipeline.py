@@ -11,6 +11,7 @@ from hashrally.listening.codec import compress
 from hashrally.listening.config import Listening
 from hashrally.listening.models import CollectionRun
 from hashrally.listening.records import Chunk
+from hashrally.listening.rows import prepare
 from hashrally.listening.store import Batch, Store
 
 
@@ -51,11 +52,12 @@ def consume(
     with bulk_work(), bulk_cache():
         try:
             for chunk in chunks:
-                if chunk.page is None:
+                if chunk.refused:
                     batch.problems.append((chunk.where, chunk.problem))
                 else:
                     payload = chunk.compressed or compressor.submit(compress, chunk.raw)
-                    batch.pages.append((chunk.page, payload, chunk.where))
+                    prepared = chunk.prepared or prepare(chunk.page, store.preparing)  # type: ignore[arg-type]
+                    batch.pages.append((prepared, payload, chunk.where))
                 batch.checkpoint = chunk.checkpoint
                 done.append(chunk)
                 if chunk.fatal:

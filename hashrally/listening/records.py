@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import regex
 import zstandard
 
@@ -225,6 +226,16 @@ class Page:
     api_error: str = ""
 
 
+class Prepared(msgspec.Struct, array_like=True):
+    """A page as the rows the store writes (listening/rows.py): one per post (in the order of
+    rows.POST_COLUMNS) with what of the campaign it carries, one per author."""
+
+    posts: list[tuple[Any, ...]]
+    # Per post: (hashtags, targets) of the campaign it carries, as JSON, or None.
+    found: list[tuple[str, str] | None]
+    authors: list[tuple[Any, ...]]
+
+
 @dataclass
 class Chunk:
     """One unit a run stores: a network's page or a file's line (or batch of rows)."""
@@ -237,3 +248,9 @@ class Chunk:
     progress: int = 0  # bytes done (files) or posts read (networks)
     fatal: bool = False
     compressed: bytes = b""  # the raw bytes already compressed, by a parsing process
+    # The page's rows, prepared by a parsing process, which then leaves out `page`.
+    prepared: Prepared | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.page is None and self.prepared is None

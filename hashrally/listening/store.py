@@ -4,11 +4,11 @@ per page together with the run's counters and checkpoint."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +17,15 @@ from hashrally.campaigns.models import Campaign
 from hashrally.core import sql
 from hashrally.listening.config import Listening
 from hashrally.listening.models import Author, CollectionRun, Post, PostMatch, RawPage, RunProblem
-from hashrally.listening.records import AuthorRecord, Page, PostRecord, detect_language
+from hashrally.listening.records import Prepared
+from hashrally.listening.rows import (
+    AUTHOR_COLUMNS,
+    NETWORK,
+    POST_COLUMNS,
+    POST_ID,
+    REFERS_TO,
+    Preparing,
+)
 
 # What a later fetch of a known post may change: its counts, and text where it was edited.
 POST_UPDATES = [
@@ -40,47 +48,13 @@ POST_UPDATES = [
 CHUNK = 500
 
 
-POST_COLUMNS = [
-    "network",
-    "post_id",
-    "url",
-    "author_id",
-    "author_handle",
-    "text",
-    "language",
-    "language_detected",
-    "created_at",
-    "kind",
-    "refers_to",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "views",
-    "hashtags",
-    "mentions",
-    "links",
-]
-AUTHOR_COLUMNS = [
-    "network",
-    "author_id",
-    "handle",
-    "name",
-    "followers",
-    "following",
-    "posts_count",
-    "created_at",
-    "location",
-    "description",
-    "bot_label",
-]
 JSON_COLUMNS = {"hashtags", "mentions", "links", "targets"}
 
 
 def _upsert(
     model: type[models.Model],
     columns: list[str],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     conflict: list[str],
     update: list[str],
 ) -> None:
@@ -130,8 +104,15 @@ def _column_types(model: type[models.Model]) -> dict[str, str]:
     }
 
 
-def _json(value: list[str]) -> str:
-    return orjson.dumps(value).decode()
+# A post that is the campaign's through the post it refers to: it carries none of its own.
+NOTHING_CARRIED = ("[]", "[]")
+# Not among the stored posts (a stored post's last run may be None: its run was deleted).
+_NEW = object()
+
+
+def _sqlite_now(value: dt.datetime) -> str:
+    # What Django writes for an aware datetime on SQLite: naive UTC text.
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
 @dataclass(frozen=True)
@@ -163,33 +144,28 @@ def referring_query() -> str:
     )
 
 
-def _sqlite_moment(value: dt.datetime | None) -> str | None:
-    # What Django writes for an aware datetime on SQLite (naive UTC text), without its
-    # per-value overhead, which dominated imports.
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-
-
-def _moment_adapter() -> Any:
-    if connection.vendor == "sqlite":
-        return _sqlite_moment
-    return lambda value: value
-
-
 @dataclass
 class Batch:
     """Pages stored in one transaction; the checkpoint is the last page's."""
 
     run: CollectionRun
-    # (page, compressed raw payload or its pending compression, where it came from)
-    pages: list[tuple[Page, bytes | Future[bytes], str]] = field(default_factory=list)
+    # (page's rows, compressed raw payload or its pending compression, where it came from)
+    pages: list[tuple[Prepared, bytes | Future[bytes], str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     checkpoint: dict[str, Any] = field(default_factory=dict)
 
     @property
     def posts(self) -> int:
         return sum(len(page.posts) for page, _, _ in self.pages)
+
+
+def preparing_for(listening: Listening) -> Preparing:
+    """What preparing a campaign's rows for this database needs (rows.py)."""
+    return Preparing(
+        hashtags=listening.folded_hashtags,
+        targets={network: listening.folded_targets(network) for network in listening.targets},
+        naive_moments=connection.vendor == "sqlite",
+    )
 
 
 class Store:
@@ -200,7 +176,7 @@ class Store:
 
     def __init__(self, run: CollectionRun, listening: Listening) -> None:
         self.run = run
-        self.listening = listening
+        self.preparing = preparing_for(listening)
         self._authors: dict[tuple[str, str], int] = {}
         # An umbrella's posts are its initiatives' too, whose matches reach the umbrella only
         # when the fold carries them: a post answering one is the umbrella's at once.
@@ -208,16 +184,14 @@ class Store:
         # A post fetched again is folded again for every campaign above that counts it.
         self.umbrellas = Campaign.ancestor_ids([run.campaign_id])[1:]
 
-    def _fresh_authors(
-        self, pages: list[tuple[Page, bytes | Future[bytes], str]]
-    ) -> list[AuthorRecord]:
-        fresh: dict[tuple[str, str], AuthorRecord] = {}
-        for page, _, _ in pages:
-            for author in page.authors:
-                key = (author.network, author.author_id)
-                fingerprint = hash(tuple(vars(author).values()))
+    def _fresh_authors(self, pages: list[tuple[Prepared, Any, str]]) -> list[tuple[Any, ...]]:
+        fresh: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for prepared, _, _ in pages:
+            for row in prepared.authors:
+                key = (row[0], row[1])
+                fingerprint = hash(row)
                 if self._authors.get(key) != fingerprint:
-                    fresh[key] = author
+                    fresh[key] = row
                     self._authors[key] = fingerprint
         if len(self._authors) > self.AUTHOR_MEMORY:
             self._authors.clear()
@@ -225,15 +199,18 @@ class Store:
 
     def write(self, batch: Batch, fetched_at: dt.datetime | None = None) -> Stored:
         run = self.run
+        run_id = run.pk
         now = timezone.now()
-        moment = _moment_adapter()
-        stamp = moment(now)
-        posts = [post for page, _, _ in batch.pages for post in page.posts]
-        unique_posts: dict[tuple[str, str], PostRecord] = {}
-        for record in posts:
-            unique_posts[(record.network, record.post_id)] = record
+        stamp = _sqlite_now(now) if self.preparing.naive_moments else now
+        # The last of a post's rows in the batch counts, with what it carries of the campaign.
+        unique_posts: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[str, str] | None]] = {}
+        read = 0
+        for prepared, _, _ in batch.pages:
+            read += len(prepared.posts)
+            for row, found in zip(prepared.posts, prepared.found, strict=True):
+                unique_posts[(row[NETWORK], row[POST_ID])] = (row, found)
         new = updated = off_topic = 0
-        duplicates = len(posts) - len(unique_posts)
+        duplicates = read - len(unique_posts)
         raw_rows = [
             RawPage(
                 run=run,
@@ -257,72 +234,38 @@ class Store:
             _upsert(
                 Author,
                 [*AUTHOR_COLUMNS, "seen_at"],
-                [
-                    [
-                        *(
-                            moment(getattr(a, c)) if c == "created_at" else getattr(a, c)
-                            for c in AUTHOR_COLUMNS
-                        ),
-                        stamp,
-                    ]
-                    for a in authors
-                ],
+                [(*row, stamp) for row in authors],
                 ["network", "author_id"],
                 [*AUTHOR_COLUMNS[2:], "seen_at"],
             )
-            by_network: dict[str, list[PostRecord]] = {}
-            for record in unique_posts.values():
-                by_network.setdefault(record.network, []).append(record)
-            for network, records in by_network.items():
-                existing = _existing(network, [r.post_id for r in records])
-                for record in records:
-                    if record.post_id not in existing:
+            by_network: dict[str, list[tuple[tuple[Any, ...], tuple[str, str] | None]]] = {}
+            for entry in unique_posts.values():
+                by_network.setdefault(entry[0][NETWORK], []).append(entry)
+            for network, entries in by_network.items():
+                existing = _existing(network, [row[POST_ID] for row, _ in entries])
+                for row, _ in entries:
+                    last_run = existing.get(row[POST_ID], _NEW)
+                    if last_run is _NEW:
                         new += 1
-                        detect_language(record)
-                    elif existing[record.post_id] == run.pk:
+                    elif last_run == run_id:
                         duplicates += 1
                     else:
                         updated += 1
+                tail = (run_id, run_id, stamp, stamp)
                 _upsert(
                     Post,
                     [*POST_COLUMNS, "first_run_id", "last_run_id", "first_seen_at", "updated_at"],
-                    [
-                        [
-                            r.network,
-                            r.post_id,
-                            r.url,
-                            r.author_id,
-                            r.author_handle,
-                            r.text,
-                            r.language,
-                            r.language_detected,
-                            moment(r.created_at),
-                            r.kind,
-                            r.refers_to,
-                            r.likes,
-                            r.reposts,
-                            r.replies,
-                            r.quotes,
-                            r.views,
-                            _json(r.hashtags),
-                            _json(r.mentions),
-                            _json(r.links),
-                            run.pk,
-                            run.pk,
-                            stamp,
-                            stamp,
-                        ]
-                        for r in records
-                    ],
+                    [row + tail for row, _ in entries],
                     ["network", "post_id"],
                     POST_UPDATES,
                 )
-                matched = self._matched(network, records)
+                matched = self._matched(network, entries)
                 ours = {post_id for post_id, _, _ in matched}
                 ours |= self._kept(
-                    network, [r.post_id for r in records if r.post_id in existing.keys() - ours]
+                    network,
+                    [row[POST_ID] for row, _ in entries if row[POST_ID] in existing.keys() - ours],
                 )
-                off_topic += sum(1 for r in records if r.post_id not in ours)
+                off_topic += sum(1 for row, _ in entries if row[POST_ID] not in ours)
                 _upsert(
                     PostMatch,
                     ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
@@ -340,7 +283,7 @@ class Store:
                 )
             CollectionRun.objects.filter(pk=run.pk).update(
                 pages=F("pages") + len(batch.pages),
-                read=F("read") + len(posts),
+                read=F("read") + read,
                 new=F("new") + new,
                 updated=F("updated") + updated,
                 duplicates=F("duplicates") + duplicates,
@@ -350,31 +293,33 @@ class Store:
             )
         return Stored(new=new, updated=updated, duplicates=duplicates, off_topic=off_topic)
 
-    def _matched(self, network: str, records: list[PostRecord]) -> list[tuple[str, str, str]]:
+    def _matched(
+        self, network: str, entries: list[tuple[tuple[Any, ...], tuple[str, str] | None]]
+    ) -> list[tuple[str, str, str]]:
         """(post id, hashtags, targets as JSON) of the posts that are the campaign's: those that
-        carry one of its hashtags or mention one of its targets, or repost, quote or answer a
-        post that does (in this batch, stored before, or carried along by the page). A post
-        stored before that answers one of these becomes the campaign's too, so the order in
-        which pages arrive does not change the result. Called inside the write's transaction."""
-        targets = self.listening.folded_targets(network)
-        hashtags = self.listening.folded_hashtags
-        found: dict[str, tuple[list[str], list[str]]] = {}
-        for r in records:
-            tags = sorted(hashtags.intersection([*r.hashtags, *r.context_hashtags]))
-            handles = sorted(targets.intersection([*r.mentions, *r.context_mentions]))
-            if tags or handles:
-                found[r.post_id] = (tags, handles)
-        referring = [r for r in records if r.refers_to and r.post_id not in found]
+        carry one of its hashtags or mention one of its targets (found as their rows were
+        prepared), or repost, quote or answer a post that does (in this batch, stored before,
+        or carried along by the page). A post stored before that answers one of these becomes
+        the campaign's too, so the order in which pages arrive does not change the result.
+        Called inside the write's transaction."""
+        found: dict[str, tuple[str, str]] = {
+            row[POST_ID]: carried for row, carried in entries if carried is not None
+        }
+        referring = [
+            (row[POST_ID], row[REFERS_TO])
+            for row, carried in entries
+            if carried is None and row[REFERS_TO]
+        ]
         if referring:
-            wanted = list({r.refers_to for r in referring})
+            wanted = list({refers_to for _, refers_to in referring})
             known = {row[0] for row in self._matches_among(network, wanted)}
             # Until nothing changes: an answer to an answer of a campaign post in one batch.
             changed = True
             while changed:
                 changed = False
-                for r in referring:
-                    if r.post_id not in found and (r.refers_to in found or r.refers_to in known):
-                        found[r.post_id] = ([], [])
+                for post_id, refers_to in referring:
+                    if post_id not in found and (refers_to in found or refers_to in known):
+                        found[post_id] = NOTHING_CARRIED
                         changed = True
         recounted: dict[int, int] = {}
         frontier = list(found)
@@ -382,7 +327,7 @@ class Store:
             earlier = self._referring(network, frontier, found)
             frontier = []
             for post_id, last_run_id in earlier:
-                found[post_id] = ([], [])
+                found[post_id] = NOTHING_CARRIED
                 frontier.append(post_id)
                 if last_run_id is not None:
                     recounted[last_run_id] = recounted.get(last_run_id, 0) + 1
@@ -391,9 +336,7 @@ class Store:
             CollectionRun.objects.filter(
                 pk=run_id, campaign_id=self.run.campaign_id, off_topic__gte=n
             ).update(off_topic=F("off_topic") - n)
-        return [
-            (post_id, _json(tags), _json(handles)) for post_id, (tags, handles) in found.items()
-        ]
+        return [(post_id, tags, handles) for post_id, (tags, handles) in found.items()]
 
     def _matches_among(self, network: str, post_ids: list[str]) -> list[tuple[Any, ...]]:
         """(post id,) of those among `post_ids` that are already this campaign's (or one of

@@ -14,6 +14,7 @@ from hashrally.listening.config import listening_for
 from hashrally.listening.models import CollectionRun, RunProblem
 from hashrally.listening.pipeline import consume
 from hashrally.listening.sniff import sniff
+from hashrally.listening.store import preparing_for
 
 # Problems the --json summary lists (a broken file can have one per line).
 LISTED_PROBLEMS = 100
@@ -75,7 +76,7 @@ class Command(BaseCommand):
         try:
             status, reason = consume(
                 run,
-                importers.read(path, options["format"], run.checkpoint),
+                importers.read(path, options["format"], run.checkpoint, preparing_for(listening)),
                 listening,
                 on_progress=lambda chunk: progress.update(chunk.progress - progress.n),
             )
