@@ -71,6 +71,17 @@ def no_rate_limit() -> Iterator[None]:
 from tests.browser import browser, visit  # noqa: E402, F401
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A test that renders in another language (a browser test's request, say) would leave it
+    # active for the tests after it in the same thread: each test starts in the default.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def admin_client(admin_user: Any) -> Any:
     """pytest-django's admin client, past the login's second factor too."""
