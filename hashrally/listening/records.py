@@ -37,6 +37,8 @@ def links_in(text: str) -> list[str]:
 
 
 def unique(items: object) -> list[str]:
+    if isinstance(items, list) and len(items) < 2:  # most posts' tags, mentions and links
+        return items
     return list(dict.fromkeys(items))  # type: ignore[call-overload]
 
 
@@ -150,11 +152,14 @@ def parse_time(value: object) -> dt.datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # Python 3.11 reads a trailing Z as UTC.
+        parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
+    if parsed.tzinfo is dt.UTC:
+        return parsed
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
 
 

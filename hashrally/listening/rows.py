@@ -69,7 +69,9 @@ class Preparing(msgspec.Struct, frozen=True):
 def _naive(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    if value.tzinfo is not dt.UTC:  # records.parse_time gives UTC
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 def _aware(value: dt.datetime | None) -> str | None:
@@ -77,7 +79,7 @@ def _aware(value: dt.datetime | None) -> str | None:
 
 
 def _json(value: list[str]) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value).decode() if value else "[]"
 
 
 def prepare(page: Page, preparing: Preparing) -> Prepared:

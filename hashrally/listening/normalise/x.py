@@ -127,9 +127,12 @@ def decode(raw: bytes) -> dict[str, Any]:
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 
 
-def _metric(metrics: dict[str, Any], *names: str) -> int | None:
-    for name in names:
-        value = metrics.get(name)
+def _metric(metrics: dict[str, Any], name: str, other: str = "") -> int | None:
+    value = metrics.get(name)
+    if isinstance(value, int):
+        return value
+    if other:
+        value = metrics.get(other)
         if isinstance(value, int):
             return value
     return None
