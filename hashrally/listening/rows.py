@@ -10,48 +10,23 @@ the same either way.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import msgspec
 import orjson
+from msgspec.structs import astuple
 
-from hashrally.listening.records import Page, Prepared, detect_language
+from hashrally.listening.records import AuthorRecord, Page, PostRecord, Prepared, detect_language
 
-# The posts' columns each row holds, in order; the store adds the run's own after them.
-POST_COLUMNS = (
-    "network",
-    "post_id",
-    "url",
-    "author_id",
-    "author_handle",
-    "text",
-    "language",
-    "language_detected",
-    "created_at",
-    "kind",
-    "refers_to",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "views",
-    "hashtags",
-    "mentions",
-    "links",
-)
-AUTHOR_COLUMNS = (
-    "network",
-    "author_id",
-    "handle",
-    "name",
-    "followers",
-    "following",
-    "posts_count",
-    "created_at",
-    "location",
-    "description",
-    "bot_label",
-)
+# The columns each row holds, in order: the records' fields up to the JSON lists (records.py).
+# The store adds the run's own after them.
+POST_COLUMNS: tuple[str, ...] = PostRecord.__struct_fields__[
+    : PostRecord.__struct_fields__.index("links") + 1
+]
+AUTHOR_COLUMNS: tuple[str, ...] = AuthorRecord.__struct_fields__
+_AS_IS = POST_COLUMNS.index("created_at")  # the post's fields written as they are
+_AUTHOR_AS_IS = AUTHOR_COLUMNS.index("created_at")
 NETWORK, POST_ID, REFERS_TO = 0, 1, POST_COLUMNS.index("refers_to")
 
 
@@ -71,7 +46,7 @@ def _naive(value: dt.datetime | None) -> str | None:
         return None
     if value.tzinfo is not dt.UTC:  # records.parse_time gives UTC
         value = value.astimezone(dt.UTC)
-    return value.replace(tzinfo=None).isoformat(" ")
+    return value.isoformat(" ")[:-6]  # without its "+00:00"
 
 
 def _aware(value: dt.datetime | None) -> str | None:
@@ -80,6 +55,15 @@ def _aware(value: dt.datetime | None) -> str | None:
 
 def _json(value: list[str]) -> str:
     return orjson.dumps(value).decode() if value else "[]"
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _carried(tags: frozenset[str], handles: frozenset[str]) -> tuple[str, str]:
+    # The same few combinations of a campaign's hashtags and targets, post after post.
+    return _json(sorted(tags)), _json(sorted(handles))
 
 
 def prepare(page: Page, preparing: Preparing) -> Prepared:
@@ -94,24 +78,11 @@ def prepare(page: Page, preparing: Preparing) -> Prepared:
     for r in page.posts:
         # Here for every post, as the parsing processes do: what the network gave no language.
         detect_language(r)
+        fields = astuple(r)
         posts.append(
             (
-                r.network,
-                r.post_id,
-                r.url,
-                r.author_id,
-                r.author_handle,
-                r.text,
-                r.language,
-                r.language_detected,
+                *fields[:_AS_IS],
                 moment(r.created_at),
-                r.kind,
-                r.refers_to,
-                r.likes,
-                r.reposts,
-                r.replies,
-                r.quotes,
-                r.views,
                 _json(r.hashtags),
                 _json(r.mentions),
                 _json(r.links),
@@ -119,22 +90,7 @@ def prepare(page: Page, preparing: Preparing) -> Prepared:
         )
         tags = hashtags.intersection([*r.hashtags, *r.context_hashtags])
         targets = preparing.targets.get(r.network)
-        handles = targets.intersection([*r.mentions, *r.context_mentions]) if targets else ()
-        found.append((_json(sorted(tags)), _json(sorted(handles))) if tags or handles else None)
-    authors = [
-        (
-            a.network,
-            a.author_id,
-            a.handle,
-            a.name,
-            a.followers,
-            a.following,
-            a.posts_count,
-            moment(a.created_at),
-            a.location,
-            a.description,
-            a.bot_label,
-        )
-        for a in page.authors
-    ]
+        handles = targets.intersection([*r.mentions, *r.context_mentions]) if targets else _NONE
+        found.append(_carried(tags, handles) if tags or handles else None)
+    authors = [(*astuple(a)[:_AUTHOR_AS_IS], moment(a.created_at)) for a in page.authors]
     return Prepared(posts=posts, found=found, authors=authors)
