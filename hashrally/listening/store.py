@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -51,21 +52,29 @@ CHUNK = 500
 JSON_COLUMNS = {"hashtags", "mentions", "links", "targets"}
 
 
+# Rows this narrow go to SQLite as one JSON parameter: json_each reads each element once a
+# column, so wider rows cost more that way than executemany's binding of every value; for
+# a post's match (three columns) it took 0.18 s against 0.28 s for 95,000 rows.
+SQLITE_JSON_UP_TO_COLUMNS = 3
+
+
 def _upsert(
     model: type[models.Model],
     columns: list[str],
     rows: Sequence[Sequence[Any]],
     conflict: list[str],
     update: list[str],
+    same: Sequence[tuple[str, Any]] = (),
 ) -> None:
     """INSERT ... ON CONFLICT of many rows (SQLite and PostgreSQL both speak it); the rows'
-    keys are distinct.
+    keys are distinct. `same`: (column, value) alike in every row, sent once.
 
     The ORM's bulk_create spends most of an import preparing values field by field; this path
-    prepares each row once and lets the driver do the rest. On SQLite, one executemany. On
-    PostgreSQL, one statement for all the rows, sent as one JSON parameter (core/sql.py):
-    executemany ran the statement once per row there, 73 microseconds a post, and made the
-    import three times slower than on SQLite (bench/listening.py).
+    prepares each row once and lets the driver do the rest. On SQLite, one executemany, or
+    narrow rows as one JSON parameter. On PostgreSQL, one statement for all the rows, sent as
+    one JSON parameter (core/sql.py): executemany ran the statement once per row there, 73
+    microseconds a post, and made the import three times slower than on SQLite
+    (bench/listening.py).
     """
     if not rows:
         return
@@ -76,22 +85,35 @@ def _upsert(
         else "NOTHING"
     )
     # Table and column names come from the models, never from input; values are parameters.
-    names = ", ".join(quote(c) for c in columns)
+    names = ", ".join(quote(c) for c in [*(c for c, _ in same), *columns])
     keys = ", ".join(quote(c) for c in conflict)
     table = quote(model._meta.db_table)
     tail = f"ON CONFLICT ({keys}) DO {action}"
+    fixed = [value for _, value in same]
+    marks = "".join("%s, " for _ in same)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             types = _column_types(model)
             # JSON columns travel as JSON text, parsed by the cast.
             kinds = ["jsonb" if c in JSON_COLUMNS else types[c] for c in columns]
+            select = sql.rows_from_json(kinds).replace("SELECT ", f"SELECT {marks}", 1)
             cursor.execute(
-                f"INSERT INTO {table} ({names}) {sql.rows_from_json(kinds)} {tail}",
-                [sql.json_rows(rows)],
+                f"INSERT INTO {table} ({names}) {select} {tail}", [*fixed, sql.json_rows(rows)]
+            )
+        elif len(columns) <= SQLITE_JSON_UP_TO_COLUMNS:
+            elements = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+            cursor.execute(
+                # WHERE true: SQLite would read ON CONFLICT as a join's ON without it.
+                f"INSERT INTO {table} ({names}) SELECT {marks}{elements} "  # noqa: S608
+                f"FROM json_each(%s) WHERE true {tail}",
+                [*fixed, orjson.dumps(rows).decode()],
             )
         else:
             values = ", ".join("%s" for _ in columns)
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values}) {tail}", rows)  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks}{values}) {tail}",  # noqa: S608
+                [(*fixed, *row) for row in rows] if fixed else rows,
+            )
 
 
 def _column_types(model: type[models.Model]) -> dict[str, str]:
@@ -233,10 +255,11 @@ class Store:
                 )
             _upsert(
                 Author,
-                [*AUTHOR_COLUMNS, "seen_at"],
-                [(*row, stamp) for row in authors],
+                list(AUTHOR_COLUMNS),
+                authors,
                 ["network", "author_id"],
                 [*AUTHOR_COLUMNS[2:], "seen_at"],
+                same=[("seen_at", stamp)],
             )
             by_network: dict[str, list[tuple[tuple[Any, ...], tuple[str, str] | None]]] = {}
             for entry in unique_posts.values():
@@ -251,13 +274,18 @@ class Store:
                         duplicates += 1
                     else:
                         updated += 1
-                tail = (run_id, run_id, stamp, stamp)
                 _upsert(
                     Post,
-                    [*POST_COLUMNS, "first_run_id", "last_run_id", "first_seen_at", "updated_at"],
-                    [row + tail for row, _ in entries],
+                    list(POST_COLUMNS),
+                    [row for row, _ in entries],
                     ["network", "post_id"],
                     POST_UPDATES,
+                    same=[
+                        ("first_run_id", run_id),
+                        ("last_run_id", run_id),
+                        ("first_seen_at", stamp),
+                        ("updated_at", stamp),
+                    ],
                 )
                 matched = self._matched(network, entries)
                 ours = {post_id for post_id, _, _ in matched}
@@ -268,18 +296,20 @@ class Store:
                 off_topic += sum(1 for row, _ in entries if row[POST_ID] not in ours)
                 _upsert(
                     PostMatch,
-                    ["campaign_id", "network", "post_id", "hashtags", "targets", "pending"],
+                    ["post_id", "hashtags", "targets"],
                     # The run's campaign's only: the fold writes its umbrellas' (a post an
                     # initiative brings is its umbrella's too, counted once however many
                     # initiatives bring it), from the rows it reads for the initiative.
-                    [
-                        [run.campaign_id, network, post_id, tags, handles, True]
-                        for post_id, tags, handles in matched
-                    ],
+                    matched,
                     ["campaign_id", "network", "post_id"],
                     # Fetched again: its counts, tags or mentions may have changed, so the
                     # reports' fold looks at it again (reports/fold.py).
                     ["hashtags", "targets", "pending"],
+                    same=[
+                        ("campaign_id", run.campaign_id),
+                        ("network", network),
+                        ("pending", True),
+                    ],
                 )
             CollectionRun.objects.filter(pk=run.pk).update(
                 pages=F("pages") + len(batch.pages),
