@@ -353,6 +353,20 @@ def test_it_gets_from_parsing_processes_what_this_process_gets(
     assert outcome() == serial
     assert [where for where, _ in serial[1]] == ["mixed.jsonl:4", "mixed.jsonl:7"]
 
+    # And when the writer parses ranges itself while it waits, from its first wait on.
+    helped: list[int] = []
+    own = jsonlines._range_chunks
+
+    def counted(*args: Any) -> Any:
+        helped.append(1)
+        return own(*args)
+
+    monkeypatch.setattr(jsonlines, "HELP_AFTER_WAITING", -1.0)
+    monkeypatch.setattr(jsonlines, "AHEAD_PER_WORKER", 2)  # ranges left for the writer
+    monkeypatch.setattr(jsonlines, "_range_chunks", counted)
+    assert outcome() == serial
+    assert helped, "the writer parsed no range itself"
+
 
 @pytest.mark.parametrize(
     ("url", "network"),
