@@ -432,4 +432,3 @@ def _parallel(
         finally:
             # A run that stops early (Ctrl-C, a fatal problem) leaves nothing parsing.
             pool.shutdown(cancel_futures=True)
-
