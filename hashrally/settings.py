@@ -76,7 +76,10 @@ SITE_URL = env_str("HASHRALLY_SITE_URL", "").rstrip("/")
 INSTALLED_APPS = [
     "csp",
     "axes",
-    "django.contrib.admin",
+    # Without autodiscovery: the site's URLs discover the admin modules (site/urls.py), so
+    # commands that serve no page (import, collect, the worker) do not load them, 0.1 s of
+    # every start (bench/listening.py).
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

@@ -9,6 +9,9 @@ from hashrally.site.twofactor import OrganiserAdminSite
 admin.site.__class__ = OrganiserAdminSite
 admin.site.site_header = "hashrally"
 admin.site.site_title = "hashrally"
+# Here rather than when the apps load (settings.py: SimpleAdminConfig): only what serves pages
+# needs the admin's modules.
+admin.autodiscover()
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
