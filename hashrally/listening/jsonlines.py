@@ -43,6 +43,8 @@ RANGE_BYTES = 4 << 20
 AHEAD_PER_WORKER = 6
 # Seconds the writer waits for parsed ranges before it parses some itself (_parallel).
 HELP_AFTER_WAITING = 0.3
+# Yielded when the next range is not parsed yet (records.Chunk.idle).
+IDLE = Chunk("", b"", None, "", {}, idle=True)
 
 
 def _twarc2() -> Callable[[bytes], Page]:
@@ -411,6 +413,8 @@ def _parallel(
             nonlocal line_no, waited
             oldest = pending[0]
             if isinstance(oldest, Future):
+                if not oldest.done():
+                    yield IDLE
                 help_while_waiting(oldest)
                 began = time.perf_counter()
                 encoded, lines = oldest.result()

@@ -257,7 +257,10 @@ class Chunk:
     compressed: bytes = b""  # the raw bytes already compressed, by a parsing process
     # The page's rows, prepared by a parsing process, which then leaves out `page`.
     prepared: Prepared | None = None
+    # Not a page: the source is about to wait for its next one (jsonlines.IDLE), so the
+    # writer may store what it has gathered meanwhile.
+    idle: bool = False
 
     @property
     def refused(self) -> bool:
-        return self.page is None and self.prepared is None
+        return self.page is None and self.prepared is None and not self.idle

@@ -556,3 +556,32 @@ def test_it_keeps_posts_and_profiles_that_carry_a_nul_character(
     # The raw line is kept as it came.
     kept = RawPage.objects.order_by("id").first()
     assert kept is not None and b"\\u0000" in kept.raw()
+
+
+def test_it_stores_what_it_gathered_when_its_source_would_wait(campaigns: list[str]) -> None:
+    """A parsing process not done with the next range: the writer commits what it has
+    rather than idle until its batch is full."""
+    from hashrally.campaigns.models import Campaign
+    from hashrally.listening import runs
+    from hashrally.listening.config import listening_for
+
+    campaign = Campaign.objects.get(slug=SLUG)
+    lines = (FIXTURES / "x" / "brexit.jsonl").read_bytes().splitlines()
+    first = orjson.loads(lines[0])["data"]
+    parse = jsonlines.PARSERS["twarc2"]()
+    chunks = list(jsonlines.chunks_of("brexit.jsonl", b"\n".join(lines), 0, 0, parse))
+    seen_while_idle: list[int] = []
+
+    def source() -> Any:
+        yield chunks[0]
+        yield jsonlines.IDLE
+        # Resumed after the writer had its turn: the first line is stored and committed.
+        seen_while_idle.append(Post.objects.count())
+        yield from chunks[1:]
+
+    run = runs.start_or_resume(campaign, "import:twarc2", "idle-test")
+    status, _ = pipeline.consume(run, source(), listening_for(campaign))
+    assert status == CollectionRun.Status.FINISHED
+    # Counted from the recorded line: its distinct posts.
+    assert seen_while_idle == [len({tweet["id"] for tweet in first})]
+    assert CollectionRun.objects.get(pk=run.pk).checkpoint == chunks[-1].checkpoint
