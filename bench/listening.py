@@ -229,33 +229,36 @@ class Shape:
 
 
 # This machine's speed drifts by half within minutes (the floor script took 1.3 s and 2.4 s
-# in runs an hour apart): the import, the floor and the fold are run this many times,
-# interleaved, and compared by their medians. twarc2 csv (14-50 s) runs once.
+# in runs an hour apart; twarc2 csv 19 s and 13 s for the same file): twarc2 csv, the import,
+# the floor and the fold are run this many times, interleaved, and compared by their medians.
 ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", "3"))
 
 
 def measure_shape(shape: str, posts: int, twarc2: Path) -> Shape:
     source = WORK / f"x-khojaly-{shape}-{posts}.jsonl"
     generate(source, posts, shape=shape)
-    say(f"{shape}: twarc2 csv ...")
-    twarc_s, _, _ = measured(
-        # twarc2 asks for API keys at start-up unless given one; converting a file needs none.
-        [str(twarc2), "--bearer-token", "unused", "csv", str(source), str(WORK / "twarc.csv")]
-    )
-    imports, floors, folds = [], [], []
+    twarcs, imports, floors, folds = [], [], [], []
     for round_ in range(1, ROUNDS + 1):
-        say(f"{shape}: hashrally import, the floor script and the fold, round {round_} ...")
+        say(f"{shape}: twarc2 csv, hashrally import, the floor script and the fold, round {round_}")
+        twarc_s, _, _ = measured(
+            # twarc2 asks for API keys at start-up unless given one; converting a file needs none.
+            [str(twarc2), "--bearer-token", "unused", "csv", str(source), str(WORK / "twarc.csv")]
+        )
+        twarcs.append(twarc_s)
         database = WORK / f"import-{shape}.sqlite3"
         import_s, import_mb, summary = hashrally_import(source, database)
         imports.append(import_s)
         floors.append(floor(source, WORK / "floor.sqlite3"))
         fold_s, folded = fold_all(database)
         folds.append(fold_s)
-    say(f"{shape}: import {seconds(imports)}; floor {seconds(floors)}; fold {seconds(folds)}")
+    say(
+        f"{shape}: twarc2 {seconds(twarcs)}; import {seconds(imports)}; "
+        f"floor {seconds(floors)}; fold {seconds(folds)}"
+    )
     return Shape(
         shape,
         posts,
-        twarc_s,
+        statistics.median(twarcs),
         statistics.median(imports),
         import_mb,
         summary,
@@ -302,7 +305,7 @@ def main() -> None:
         say("hashrally import, large file ...")
         _, large_mb, _ = hashrally_import(large_file, WORK / "import-large.sqlite3")
 
-    print(f"import, floor and fold: medians of {ROUNDS} interleaved rounds; twarc2 csv: once")
+    print(f"twarc2 csv, import, floor and fold: medians of {ROUNDS} interleaved rounds")
     print(
         f"{'file':8} {'posts':>8} {'twarc2 s':>9} {'import s':>9} {'floor s':>8} {'fold s':>7} "
         f"{'import/s':>9} {'fold/s':>8} {'peak MiB':>9}  (per second: posts read; posts folded)"
