@@ -178,7 +178,9 @@ def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
     mentions = [
         fold_handle(m["username"]) for m in entities.get("mentions") or [] if m.get("username")
     ]
-    links = [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []]
+    links = [
+        link for u in entities.get("urls") or [] if (link := u.get("expanded_url") or u.get("url"))
+    ]
     language = str(tweet.get("lang") or "")
     return PostRecord(
         network=NETWORK,
@@ -200,7 +202,7 @@ def post(tweet: dict[str, Any], usernames: dict[str, str]) -> PostRecord:
         # (older exports) has them read from its text.
         hashtags=unique(hashtags) if listed else hashtags_in(text),
         mentions=unique(mentions) if listed else mentions_in(text),
-        links=unique(link for link in links if link) if listed else links_in(text),
+        links=unique(links) if listed else links_in(text),
     )
 
 
