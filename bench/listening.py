@@ -323,12 +323,12 @@ def main() -> None:
     for r in shapes:
         ratio = r.twarc_s / r.import_s
         print(
-            f"{r.name}: import vs twarc2 csv {ratio:.1f}x faster (goal >= {goals[r.name]:.0f}x) "
+            f"{r.name}: import vs twarc2 csv {ratio:.2f}x faster (goal >= {goals[r.name]:.0f}x) "
             f"{verdict(ratio >= goals[r.name])}"
         )
         slower = r.import_s / r.floor_s
         print(
-            f"{r.name}: import vs the floor script {slower:.1f}x slower (goal <= 2x) "
+            f"{r.name}: import vs the floor script {slower:.2f}x slower (goal <= 2x) "
             f"{verdict(slower <= 2)}"
         )
         # Posts per second both: the fold's unit is a campaign's match, and each post here is
