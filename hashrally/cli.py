@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         # Pure (no Django): its parsing processes start up while Django does.
         from hashrally.listening import jsonlines
 
-        jsonlines.start_early(settings.VAR_DIR / "cache")
+        jsonlines.start_early(settings.VAR_DIR / "cache", *_import_file(args[1:]))
     from django.db import OperationalError
 
     from hashrally.core.dberrors import explain
@@ -43,6 +45,22 @@ def main(argv: list[str] | None = None) -> None:
         # made, for memory the process gives back anyway: a tenth of a second after an import
         # of 100,000 posts (bench/listening.py). Frozen objects are left to the exit.
         gc.freeze()
+
+
+def _import_file(args: list[str]) -> tuple[Path | None, str | None]:
+    """The file `hashrally import` will read and its format, as far as they can be told before
+    Django starts (so its first ranges are parsed meanwhile); the command itself checks both."""
+    from hashrally.listening.sniff import sniff
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("slug")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--format")
+    try:
+        known, _ = parser.parse_known_args(args)
+        return known.file, known.format or sniff(known.file).format
+    except (SystemExit, OSError, ValueError):  # the command names what is wrong
+        return None, None
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ last committed line).
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import threading
@@ -234,6 +235,7 @@ def read(
     workers = _workers()
     if workers >= 1 and path.stat().st_size - offset >= PARALLEL_FROM_BYTES:
         return _parallel(path, fmt, offset, line_no, workers, preparing)
+    _forget_speculation(path, fmt, -1)
     early = _take_early()
     if early is not None:
         early.shutdown(wait=False, cancel_futures=True)
@@ -256,26 +258,67 @@ def _pool(workers: int, model_cache: Path | None) -> ProcessPoolExecutor:
 
 # Parsing processes started before the import knows it needs them (start_early).
 _early: ProcessPoolExecutor | None = None
+# Ranges parsed before the writer can ask for them (start_early): while Django starts, before
+# the campaign (and so the rows' preparing) is known. A parsing process was idle for the first
+# 0.15-0.2 s of an import of 100,000 lean posts, waiting for the writer's first range
+# (bench/listening.py). Three are about what it parses while Django starts.
+SPECULATED_RANGES = 3
+_speculation: tuple[str, str, list[Future[None]]] | None = None
 
 
-def start_early(model_cache: Path | None) -> None:
+def start_early(model_cache: Path | None, path: Path | None = None, fmt: str | None = None) -> None:
     """Start the parsing processes now, for an import about to begin: their start-up (Python,
     the parsers, the language model) runs while Django starts in this process, instead of
     after it. That start-up was the writer's first wait, 0.4-0.6 s of an import of 100,000
-    posts (bench/listening.py). An import that does not use them ends them."""
-    global _early
+    posts (bench/listening.py). Given the file, they go on to parse its first ranges, kept
+    for the import to claim (_parallel). An import that does not use them ends them."""
+    global _early, _speculation
     workers = _workers()
     if workers < 1 or _early is not None:
         return
     _early = _pool(workers, model_cache)
     for _ in range(workers):
         _early.submit(int)  # the pool starts its processes with the first tasks
+    try:
+        parallel = (
+            fmt in PARSERS
+            and path is not None
+            and path.stat().st_size >= PARALLEL_FROM_BYTES
+            and layout(path) == "lines"
+        )
+    except OSError:  # the import names the missing or unreadable file
+        return
+    if parallel and path is not None and fmt is not None:
+        identity = _identity(path)
+        ranges = list(itertools.islice(_ranges(path, 0), SPECULATED_RANGES))
+        futures = [
+            _early.submit(_speculate, str(path), fmt, start, end, identity) for start, end in ranges
+        ]
+        _speculation = (str(path), fmt, futures)
 
 
 def _take_early() -> ProcessPoolExecutor | None:
     global _early
     pool, _early = _early, None
     return pool
+
+
+def _forget_speculation(path: Path, fmt: str, offset: int) -> None:
+    """Ranges parsed ahead serve only a run that reads the same file from its start (a resumed
+    one begins elsewhere): for any other, those not started yet are cancelled."""
+    global _speculation
+    speculation, _speculation = _speculation, None
+    if speculation is None:
+        return
+    if speculation[:2] != (str(path), fmt) or offset != 0:
+        for future in speculation[2]:
+            future.cancel()
+
+
+def _identity(path: Path | str) -> tuple[int, ...]:
+    """Which version of the file: a range parsed ahead of a file rewritten since is not it."""
+    stat = os.stat(path)
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _serial(path: Path, fmt: str, offset: int, line_no: int) -> Iterator[Chunk]:
@@ -326,6 +369,7 @@ def _start_parsing_process(parent: int, model_cache: Path | None) -> None:
 
 # The parser of each worker process, kept between ranges: the X normaliser remembers authors.
 _worker_parsers: dict[str, Callable[[bytes], Page]] = {}
+_speculating_parsers: dict[str, Callable[[bytes], Page]] = {}
 
 
 # Chunks cross from the parsing processes to the writer as MessagePack (msgspec), not pickled
@@ -336,25 +380,50 @@ _DECODER = msgspec.msgpack.Decoder(list[Chunk])
 
 
 def _parse_range(
-    path: str, fmt: str, start: int, end: int, preparing: Preparing | None
+    path: str, fmt: str, start: int, end: int, preparing: Preparing | None, origin: int = -1
 ) -> tuple[bytes, int]:
-    """In a parsing process: the range's chunks, encoded, and how many lines it holds."""
-    chunks, lines = _range_chunks(path, fmt, start, end, preparing)
+    """In a parsing process: the range's chunks, encoded, and how many lines it holds. A run
+    that reads the file from its start (`origin` 0) claims what start_early parsed ahead."""
+    chunks, lines = _range_chunks(path, fmt, start, end, preparing, origin)
     return _ENCODER.encode(chunks), lines
 
 
+# In a parsing process: ranges parsed ahead, by (path, file identity, format, start, end).
+_speculated: dict[tuple[Any, ...], tuple[list[Chunk], int]] = {}
+
+
+def _speculate(path: str, fmt: str, start: int, end: int, identity: tuple[int, ...]) -> None:
+    """In a parsing process: a range parsed (not prepared: the campaign is not known yet) and
+    kept for the run that claims it. Its own parser: the X normaliser's memory of authors must
+    not skip, in a run resumed elsewhere, an author only a range parsed ahead had seen."""
+    if fmt not in _speculating_parsers:
+        _speculating_parsers[fmt] = PARSERS[fmt]()
+    _speculated[path, identity, fmt, start, end] = _parsed(
+        path, fmt, start, end, _speculating_parsers[fmt]
+    )
+
+
 def _range_chunks(
-    path: str, fmt: str, start: int, end: int, preparing: Preparing | None
+    path: str,
+    fmt: str,
+    start: int,
+    end: int,
+    preparing: Preparing | None,
+    origin: int = -1,
 ) -> tuple[list[Chunk], int]:
     """The range's chunks, numbered from line 0 (the writer knows where the range begins), and
     how many lines it holds."""
-    if fmt not in _worker_parsers:
-        _worker_parsers[fmt] = PARSERS[fmt]()
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        data = handle.read(end - start)
-    name = Path(path).name
-    chunks = list(chunks_of(name, data, start, 0, _worker_parsers[fmt], precompress=True))
+    claimed = None
+    if _speculated:
+        key = (path, _identity(path), fmt, start, end)
+        claimed = _speculated.pop(key, None) if origin == 0 else None
+        for stale in [k for k in _speculated if k[:3] != key[:3] or k[3] < start or origin]:
+            del _speculated[stale]
+    if claimed is None:
+        if fmt not in _worker_parsers:
+            _worker_parsers[fmt] = PARSERS[fmt]()
+        claimed = _parsed(path, fmt, start, end, _worker_parsers[fmt])
+    chunks, lines = claimed
     # Languages (the posts the network gave none) and rows once the range is parsed: by then
     # the model, loading beside the first range, is most likely ready.
     for chunk in chunks:
@@ -365,6 +434,16 @@ def _range_chunks(
                 detect_language(post)
         else:
             chunk.prepared, chunk.page = prepare(chunk.page, preparing), None
+    return chunks, lines
+
+
+def _parsed(
+    path: str, fmt: str, start: int, end: int, parse: Callable[[bytes], Page]
+) -> tuple[list[Chunk], int]:
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    chunks = list(chunks_of(Path(path).name, data, start, 0, parse, precompress=True))
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     return chunks, lines
 
@@ -389,13 +468,14 @@ def _parallel(
     ranges = _ranges(path, offset)
     ahead = workers * AHEAD_PER_WORKER
     waited, first_line = 0.0, line_no
+    _forget_speculation(path, fmt, offset)
     with _take_early() or _pool(workers, records.model_cache()) as pool:
 
         def feed() -> None:
             # The parsing processes kept busy, however many ranges this process parsed ahead.
             parsing = sum(isinstance(item, Future) for item in pending)
             while parsing <= ahead and (taken := next(ranges, None)):
-                pending.append(pool.submit(_parse_range, str(path), fmt, *taken, preparing))
+                pending.append(pool.submit(_parse_range, str(path), fmt, *taken, preparing, offset))
                 parsing += 1
 
         def help_while_waiting(oldest: Future[tuple[bytes, int]]) -> None:

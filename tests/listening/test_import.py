@@ -322,10 +322,8 @@ def test_it_resumes_after_kill_9_without_loss_or_duplicates(
     assert CollectionRun.objects.get().status == "finished"
 
 
-def test_it_gets_from_parsing_processes_what_this_process_gets(
-    campaigns: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Lines cut into many small ranges: the same posts, problems and line numbers."""
+def mixed_file(tmp_path: Path) -> Path:
+    """Pages of several shapes, broken lines among them, and no line break at the end."""
     lines = [
         (FIXTURES / "x" / "kpop.jsonl").read_bytes().strip(),
         *(FIXTURES / "x" / "streaming_output_with_error.jsonl").read_bytes().splitlines()[:2],
@@ -336,22 +334,43 @@ def test_it_gets_from_parsing_processes_what_this_process_gets(
         *(FIXTURES / "x" / "brexit.jsonl").read_bytes().splitlines(),
     ]
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes(b"\n".join(lines))  # and no line break at the end
+    path.write_bytes(b"\n".join(lines))
+    return path
 
-    def outcome() -> tuple[dict[str, int], list[tuple[str, str]], list[str]]:
-        summary = run_import(path, "twarc2")
-        problems = sorted(RunProblem.objects.values_list("where", "reason"))
-        posts = sorted(Post.objects.values_list("post_id", flat=True))
-        Post.objects.all().delete()
-        CollectionRun.objects.all().delete()
-        return summary, problems, posts
 
+Outcome = tuple[dict[str, int], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def import_outcome(path: Path) -> Outcome:
+    """What an import stored: its summary, problems, posts and authors; then forgets them."""
+    summary = run_import(path, "twarc2")
+    problems = sorted(RunProblem.objects.values_list("where", "reason"))
+    stored: list[tuple[Any, ...]] = sorted(
+        Post.objects.values_list("post_id", "author_handle", "language", "hashtags")
+    )
+    stored += sorted(Author.objects.values_list("author_id", "handle", "followers"))
+    Post.objects.all().delete()
+    Author.objects.all().delete()
+    CollectionRun.objects.all().delete()
+    return summary, problems, stored
+
+
+def test_it_gets_from_parsing_processes_what_this_process_gets(
+    campaigns: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines cut into many small ranges: the same posts, problems and line numbers."""
+    path = mixed_file(tmp_path)
     monkeypatch.setattr(jsonlines, "PARALLEL_FROM_BYTES", 1 << 40)
-    serial = outcome()
+    serial = import_outcome(path)
     monkeypatch.setattr(jsonlines, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(jsonlines, "RANGE_BYTES", 1000)
-    assert outcome() == serial
+    assert import_outcome(path) == serial
     assert [where for where, _ in serial[1]] == ["mixed.jsonl:4", "mixed.jsonl:7"]
+
+    # And with its first ranges parsed before the campaign was known (`hashrally import`
+    # does that while Django starts).
+    jsonlines.start_early(None, path, "twarc2")
+    assert import_outcome(path) == serial
 
     # And when the writer parses ranges itself while it waits, from its first wait on.
     helped: list[int] = []
@@ -364,8 +383,56 @@ def test_it_gets_from_parsing_processes_what_this_process_gets(
     monkeypatch.setattr(jsonlines, "HELP_AFTER_WAITING", -1.0)
     monkeypatch.setattr(jsonlines, "AHEAD_PER_WORKER", 2)  # ranges left for the writer
     monkeypatch.setattr(jsonlines, "_range_chunks", counted)
-    assert outcome() == serial
+    assert import_outcome(path) == serial
     assert helped, "the writer parsed no range itself"
+
+
+def test_a_range_parsed_ahead_serves_only_a_read_of_the_same_file_from_its_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What start_early parsed is what the range holds, claimed by an import from the file's
+    start; an import resumed elsewhere, or of the file rewritten since, parses afresh, and
+    meets every author its own ranges bring (none skipped as already seen ahead)."""
+    path = mixed_file(tmp_path)
+    monkeypatch.setattr(jsonlines, "RANGE_BYTES", 1000)
+    ranges = list(jsonlines._ranges(path, 0))
+    assert len(ranges) >= 4
+    monkeypatch.setattr(jsonlines, "_worker_parsers", {})
+    monkeypatch.setattr(jsonlines, "_speculating_parsers", {})
+    monkeypatch.setattr(jsonlines, "_speculated", {})
+    parsed: list[int] = []
+    own = jsonlines._parsed
+
+    def counted(*args: Any) -> Any:
+        parsed.append(args[2])
+        return own(*args)
+
+    def read(start: int, end: int, origin: int) -> bytes:
+        chunks, lines = jsonlines._range_chunks(str(path), "twarc2", start, end, None, origin)
+        return jsonlines._ENCODER.encode([chunks, lines])
+
+    def fresh(start: int, end: int) -> bytes:
+        jsonlines._worker_parsers.clear()
+        return read(start, end, -1)
+
+    expected = [fresh(*r) for r in ranges]
+    jsonlines._worker_parsers.clear()
+    for start, end in ranges[:3]:
+        jsonlines._speculate(str(path), "twarc2", start, end, jsonlines._identity(path))
+    monkeypatch.setattr(jsonlines, "_parsed", counted)
+    claimed = [read(*r, 0) for r in ranges[:2]]
+    assert claimed == expected[:2] and parsed == []
+
+    # Resumed at the third range: parsed afresh, with every author it brings.
+    assert read(*ranges[2], ranges[2][0]) == fresh(*ranges[2])
+    assert parsed == [ranges[2][0]] * 2 and not jsonlines._speculated
+
+    # Rewritten since: parsed afresh.
+    jsonlines._speculate(str(path), "twarc2", *ranges[0], jsonlines._identity(path))
+    path.write_bytes(path.read_bytes().replace(b"#", b"#x"))
+    parsed.clear()
+    read(*jsonlines._ranges(path, 0).__next__(), 0)
+    assert parsed == [0] and not jsonlines._speculated
 
 
 @pytest.mark.parametrize(
