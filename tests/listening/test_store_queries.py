@@ -26,3 +26,24 @@ def test_answers_are_found_through_the_partial_index() -> None:
     query = referring_query().replace("IN ({marks})", "IN (%s, %s)")
     plan = _plan(query, ["x", "1", "2"])
     assert "post_refers_to" in plan, plan
+
+
+def test_values_alike_in_every_row_are_written_as_they_are() -> None:
+    """On SQLite they go into the statement itself, quoted: a quote or a percent sign in one
+    stays itself, and a value of another type is refused rather than written unquoted."""
+    from hashrally.listening.models import Author
+    from hashrally.listening.store import _upsert
+
+    odd = "O'Brien 100% %s"
+    columns = ["network", "author_id", "handle", "name", "description", "seen_at"]
+    at = "2026-12-06 10:00:00+00:00"
+    rows = [("x", "1", "ayla", "Ayla", "", at), ("x", "2", "sam", "Sam", "", at)]
+    alike = [("location", odd), ("followers", 7)]
+    _upsert(Author, columns, rows, ["network", "author_id"], ["handle"], same=alike)
+    assert sorted(Author.objects.values_list("author_id", "location", "followers")) == [
+        ("1", odd, 7),
+        ("2", odd, 7),
+    ]
+    if connection.vendor == "sqlite":
+        with pytest.raises(TypeError):
+            _upsert(Author, columns, rows, ["network", "author_id"], [], same=[("followers", 1.5)])
