@@ -32,9 +32,11 @@ was under 30 days old or not known: where a burst can be) in CampaignMinute.
 
 from __future__ import annotations
 
+import array
 import functools
 import hashlib
-import struct
+import operator
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -57,7 +59,9 @@ PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
 RUNNING = ("dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
-_LANES = struct.Struct("<8I")
+# The dataset hash's words are 32 bits: array's "I" is 4 bytes wherever Python runs.
+if array.array("I").itemsize != 4:  # pragma: no cover
+    raise ImportError("the dataset hash needs 4-byte unsigned integers")
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -80,10 +84,6 @@ def dataset_line(network: str, post_id: str, author_id: str, metrics: list[Any])
     return f"{network}\t{post_id}\t{author_id}\t{list(metrics)}\n".encode()
 
 
-def _words(line: bytes) -> tuple[int, ...]:
-    return _LANES.unpack(hashlib.sha256(line).digest())
-
-
 @functools.lru_cache(maxsize=4 * FOLD_BATCH)
 def _compared(text: str) -> tuple[str, str]:
     """A text as authenticity compares it, and its digest: once for a text that many posts
@@ -94,14 +94,25 @@ def _compared(text: str) -> tuple[str, str]:
     return normalised, authenticity.text_digest(normalised) if normalised else ""
 
 
-def _lane_sums(added: list[tuple[int, ...]], removed: list[tuple[int, ...]]) -> list[int]:
-    """The dataset hash's eight running sums that a batch adds: its posts' words summed lane
-    by lane, once a batch and in C (a Counter keyed by lane took a tenth of the fold's time,
-    a Python loop over the lanes of each post half of that)."""
-    lanes = [sum(column) for column in zip(*added, strict=True)] if added else [0] * 8
-    for lane, column in enumerate(zip(*removed, strict=True)):
-        lanes[lane] -= sum(column)
+def _lane_sums(added: list[bytes], removed: list[bytes]) -> list[int]:
+    """The dataset hash's eight running sums that a batch adds: the 32-bit words (little
+    endian) of its posts' line hashes summed lane by lane, once a batch and in C (a Counter
+    keyed by lane took a tenth of the fold's time, a Python loop over the lanes of each post
+    half of that, unpacking each hash into a tuple a tenth of what was left)."""
+    words = _words_of(added)
+    lanes = [sum(words[lane::8]) for lane in range(8)]
+    if removed:
+        words = _words_of(removed)
+        for lane in range(8):
+            lanes[lane] -= sum(words[lane::8])
     return lanes
+
+
+def _words_of(digests: list[bytes]) -> array.array[int]:
+    words = array.array("I", b"".join(digests))
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words
 
 
 def dataset_hash(lanes: dict[str, int]) -> str:
@@ -343,35 +354,45 @@ def _apply(campaign_id: int, counted: _Counted) -> None:
 
 def _count(rows: list[tuple[Any, ...]]) -> _Counted:
     """What a batch of matched posts adds to a campaign whose matches' tallies (each row's)
-    say what was counted for each post before (None: nothing)."""
+    say what was counted for each post before (None: nothing).
+
+    New posts' dimensions are gathered a column each and counted once a batch, in C: a key
+    tuple a post and dimension, counted as it came, was three fifths of the fold's counting
+    (bench/listening.py)."""
     figures: Counter[tuple[str, str]] = Counter()
-    keys: list[tuple[str, str]] = []  # counted in one go by Counter.update, in C
-    # Each post's words for the dataset hash's running sums (dataset_hash), and those of what
-    # was counted before of a post fetched again.
-    added: list[tuple[int, ...]] = []
-    removed: list[tuple[int, ...]] = []
-    # New posts' engagement, added to the figures once a batch (a Counter's key a post and
-    # metric took a tenth of the fold's Python).
-    engagement = [0] * len(METRICS)
+    networks: list[str] = []
+    kinds: list[str] = []
+    languages: list[str] = []
+    hours: list[str] = []
+    tags: list[str] = []
+    # (network, targets, day) of new posts that mention targets.
+    targeted: list[tuple[str, list[str], str]] = []
+    fresh: list[tuple[Any, ...]] = []  # the new posts' rows
+    # The SHA-256 of each post's line, for the dataset hash's running sums (dataset_hash),
+    # and of what was counted before of a post fetched again.
+    added: list[bytes] = []
+    removed: list[bytes] = []
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]] = {}
     texts: list[copies.Text] = []
     tallies: list[list[Any]] = []  # [match id, tally as JSON, engagement]
-    for (
-        match_id,
-        network,
-        tally,
-        targets,
-        author_id,
-        language,
-        kind,
-        created,
-        *metrics,
-        hashtags,
-        post_id,
-        text,
-        epoch,
-        _,
-    ) in rows:
+    sha256 = hashlib.sha256
+    for row in rows:
+        (
+            match_id,
+            network,
+            tally,
+            targets,
+            author_id,
+            language,
+            kind,
+            created,
+            *metrics,
+            hashtags,
+            post_id,
+            text,
+            epoch,
+            _,
+        ) = row
         # Read once a row: each was parsed three times, a tenth of the fold's Python.
         hashtags, targets = _json_list(hashtags), _json_list(targets)
         tallies.append(
@@ -386,8 +407,8 @@ def _count(rows: list[tuple[Any, ...]]) -> _Counted:
             # Counted before: only the difference in engagement.
             if counted[: len(METRICS)] != metrics:
                 was = dataset_line(network, post_id, author_id, counted[: len(METRICS)])
-                removed.append(_words(was))
-                added.append(_words(dataset_line(network, post_id, author_id, metrics)))
+                removed.append(sha256(was).digest())
+                added.append(sha256(dataset_line(network, post_id, author_id, metrics)).digest())
             for name, now, before in zip(METRICS, metrics, counted, strict=False):
                 if now != before:
                     figures["engagement", name] += (now or 0) - (before or 0)
@@ -413,38 +434,67 @@ def _count(rows: list[tuple[Any, ...]]) -> _Counted:
                     [f"{network}:{h} {day}" for h in targets],
                 )
             continue
-        day, hour = day_hour(created)
-        keys += [
-            ("total", "posts"),
-            ("network", network),
-            ("kind", kind),
-            ("language", language or ""),
-            ("day", day),
-            ("hour", hour),
-        ]
-        for lane, value in enumerate(metrics):
-            if value:
-                engagement[lane] += value
-        if metrics[4] is not None:
-            keys.append(("total", "views_posts"))
-        keys += [("hashtag", tag) for tag in hashtags]
-        keys += [("target", f"{network}:{handle}") for handle in targets]
-        # Per target, network and day (UTC): outreach over time.
-        keys += [("target_day", f"{network}:{h} {day}") for h in targets]
+        hour = created or ""  # "YYYY-MM-DDTHH" (day_hour): its day is its first ten
+        fresh.append(row)
+        networks.append(network)
+        kinds.append(kind)
+        languages.append(language or "")
+        hours.append(hour)
+        tags += hashtags
+        if targets:
+            targeted.append((network, targets, hour[:10]))
         per_author.setdefault((network, author_id), []).append((hour, language or "", epoch))
-        added.append(_words(dataset_line(network, post_id, author_id, metrics)))
+        added.append(sha256(dataset_line(network, post_id, author_id, metrics)).digest())
         # A repost's text is the reposted one by design: not evidence of copying.
         if kind != "repost" and text and (compared := _compared(text))[0]:
             normalised, digest = compared
             texts.append(copies.Text(f"{network}:{post_id}", digest, normalised))
-    figures.update(keys)
-    for name, total in zip(METRICS, engagement, strict=True):
-        if total:
-            figures["engagement", name] += total
+    if fresh:
+        _count_columns(figures, networks, kinds, languages, hours, tags, targeted, fresh)
     for lane, total in enumerate(_lane_sums(added, removed)):
         if total:
             figures["dataset", str(lane)] += total
     return _Counted(figures, per_author, texts, tallies)
+
+
+# Where the fold's rows hold each metric (METRICS, in order).
+_FIRST_METRIC = 8
+
+
+def _count_columns(
+    figures: Counter[tuple[str, str]],
+    networks: list[str],
+    kinds: list[str],
+    languages: list[str],
+    hours: list[str],
+    tags: list[str],
+    targeted: list[tuple[str, list[str], str]],
+    fresh: list[tuple[Any, ...]],
+) -> None:
+    """New posts' dimensions, gathered a column each, added to the figures."""
+    figures["total", "posts"] += len(fresh)
+    for dimension, column in (
+        ("network", networks),
+        ("kind", kinds),
+        ("language", languages),
+        ("hour", hours),
+        ("hashtag", tags),
+    ):
+        for value, n in Counter(column).items():
+            figures[dimension, value] += n
+    for hour, n in Counter(hours).items():
+        figures["day", hour[:10]] += n
+    for lane, name in enumerate(METRICS):
+        values = list(map(operator.itemgetter(_FIRST_METRIC + lane), fresh))
+        if total := sum(filter(None, values)):
+            figures["engagement", name] += total
+        if name == "views" and (views := len(values) - values.count(None)):
+            figures["total", "views_posts"] += views
+    for network, targets, day in targeted:
+        for handle in targets:
+            figures["target", f"{network}:{handle}"] += 1
+            # Per target, network and day (UTC): outreach over time.
+            figures["target_day", f"{network}:{handle} {day}"] += 1
 
 
 def _move(
