@@ -54,6 +54,19 @@ def _kind_of_item(item: Any) -> Found:
     return Found(None, f"a JSON object with {keys or 'no keys'}")
 
 
+def _first_line(path: Path) -> bytes:
+    """The first line that is not blank, BOM and spaces taken off, cut at HEAD_BYTES. Read line
+    by line: the head read whole and split took 0.03-0.06 s of every import."""
+    left = HEAD_BYTES
+    with path.open("rb") as handle:
+        while left > 0 and (line := handle.readline(left)):
+            left -= len(line)
+            if stripped := line.lstrip(jsonlines.BOM).strip():
+                # A line may end on a carriage return alone (a CSV saved by an old Mac).
+                return next(part.strip() for part in stripped.splitlines() if part.strip())
+    return b""
+
+
 def sniff(path: Path) -> Found:
     how = jsonlines.layout(path)
     if how != "lines":
@@ -67,10 +80,7 @@ def sniff(path: Path) -> Found:
         found = _kind_of_object(first) if isinstance(first, dict) else _kind_of_item(first)
         shape = "a JSON array over several lines" if how == "array" else "JSON over several lines"
         return Found(found.format, f"{shape} whose first value is {found.what}")
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
-    text = head.lstrip(jsonlines.BOM)
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), b"")
+    first_line = _first_line(path)
     if not first_line:
         return Found(None, "an empty file")
     try:

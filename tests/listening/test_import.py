@@ -652,3 +652,13 @@ def test_it_stores_what_it_gathered_when_its_source_would_wait(campaigns: list[s
     # Counted from the recorded line: its distinct posts.
     assert seen_while_idle == [len({tweet["id"] for tweet in first})]
     assert CollectionRun.objects.get(pk=run.pk).checkpoint == chunks[-1].checkpoint
+
+
+def test_it_tells_a_csv_whose_lines_end_on_a_carriage_return_alone(tmp_path: Path) -> None:
+    from hashrally.listening.sniff import sniff
+
+    path = tmp_path / "old-mac.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf\r\nurl,author,text,created\rhttps://x.com/a/status/1,a,hi,2026\r"
+    )
+    assert sniff(path).format == "csv"
