@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,15 +53,22 @@ def _import_file(args: list[str]) -> tuple[Path | None, str | None]:
     Django starts (so its first ranges are parsed meanwhile); the command itself checks both."""
     from hashrally.listening.sniff import sniff
 
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = _QuietParser(add_help=False)
     parser.add_argument("slug")
     parser.add_argument("file", type=Path)
     parser.add_argument("--format")
     try:
         known, _ = parser.parse_known_args(args)
         return known.file, known.format or sniff(known.file).format
-    except (SystemExit, OSError, ValueError):  # the command names what is wrong
+    except (OSError, ValueError):  # the command itself names what is wrong
         return None, None
+
+
+class _QuietParser(argparse.ArgumentParser):
+    """Raises instead of printing a usage of its own and exiting: the command's comes after."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
 
 
 if __name__ == "__main__":

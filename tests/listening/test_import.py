@@ -662,3 +662,20 @@ def test_it_tells_a_csv_whose_lines_end_on_a_carriage_return_alone(tmp_path: Pat
         b"\xef\xbb\xbf\r\nurl,author,text,created\rhttps://x.com/a/status/1,a,hi,2026\r"
     )
     assert sniff(path).format == "csv"
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["only-a-slug"]])
+def test_the_command_line_shows_the_commands_own_usage_only(args: list[str]) -> None:
+    """The file is looked at before Django starts (its first ranges parsed meanwhile); a
+    command line without one leaves that to the command, which says what is missing."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hashrally", "import", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    shown = done.stdout + done.stderr
+    assert shown.count("usage:") == 1 and "usage: hashrally import" in shown, shown
