@@ -47,3 +47,11 @@ def test_values_alike_in_every_row_are_written_as_they_are() -> None:
     if connection.vendor == "sqlite":
         with pytest.raises(TypeError):
             _upsert(Author, columns, rows, ["network", "author_id"], [], same=[("followers", 1.5)])
+
+
+def test_an_authors_own_posts_are_found_through_the_partial_index() -> None:
+    from hashrally.reports.flags import own_posts_query
+
+    query = own_posts_query().replace("IN ({marks})", "IN (%s, %s)")
+    plan = _plan(query, ["1", "x", "a", "b"])
+    assert "post_author_own" in plan, plan

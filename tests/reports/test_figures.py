@@ -279,6 +279,13 @@ def test_it_computes_authenticity_figures_on_a_hand_built_dataset(
     assert report["headline"]["without_flagged"]["posts"] == 32 - 3 - 1
     assert report["headline"]["without_flagged"]["authors"] == report["authors"]["unique"] - 1
 
+    # A bot-like author whose post is in a suspect cluster too: flagged once.
+    Author.objects.create(network="x", author_id="spam0", handle="spam0", bot_label=True)
+    refresh_extras(campaign)
+    report = full_report(campaign)
+    assert report["authenticity"]["bot_like_posts"] == 2
+    assert report["headline"]["without_flagged"]["posts"] == 32 - 3 - 1
+
 
 def test_it_matches_the_figures_of_a_recorded_x_page_to_the_page_itself(
     campaigns: list[str],
