@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"hashrally: {message}\n")
         raise SystemExit(1) from None
     finally:
+        if args[:1] == ["import"]:
+            # A command that failed before reading (an unknown campaign) waits for no parsing.
+            jsonlines.end_early()
         # The interpreter's last collection at exit walks and frees every object the command
         # made, for memory the process gives back anyway: a tenth of a second after an import
         # of 100,000 posts (bench/listening.py). Frozen objects are left to the exit.
@@ -59,6 +62,9 @@ def _import_file(args: list[str]) -> tuple[Path | None, str | None]:
     parser.add_argument("--format")
     try:
         known, _ = parser.parse_known_args(args)
+        # Only a regular file: a pipe or a device may never end, and the command refuses them.
+        if not known.file.is_file():
+            return None, None
         return known.file, known.format or sniff(known.file).format
     except (OSError, ValueError):  # the command itself names what is wrong
         return None, None

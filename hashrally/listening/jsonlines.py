@@ -279,22 +279,32 @@ def start_early(model_cache: Path | None, path: Path | None = None, fmt: str | N
     _early = _pool(workers, model_cache)
     for _ in range(workers):
         _early.submit(int)  # the pool starts its processes with the first tasks
-    try:
-        parallel = (
-            fmt in PARSERS
-            and path is not None
-            and path.stat().st_size >= PARALLEL_FROM_BYTES
-            and layout(path) == "lines"
-        )
-    except OSError:  # the import names the missing or unreadable file
+    if fmt not in PARSERS or path is None or fmt is None:
         return
-    if parallel and path is not None and fmt is not None:
+    try:
+        if not path.is_file() or path.stat().st_size < PARALLEL_FROM_BYTES:
+            return
+        if layout(path) != "lines":
+            return
         identity = _identity(path)
         ranges = list(itertools.islice(_ranges(path, 0), SPECULATED_RANGES))
+    except OSError:  # the import names the missing or unreadable file
+        return
+    if ranges:
         futures = [
             _early.submit(_speculate, str(path), fmt, start, end, identity) for start, end in ranges
         ]
         _speculation = (str(path), fmt, futures)
+
+
+def end_early() -> None:
+    """Ends parsing processes started early that no import took, without waiting for what
+    they were given."""
+    global _speculation
+    _speculation = None
+    pool = _take_early()
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _take_early() -> ProcessPoolExecutor | None:

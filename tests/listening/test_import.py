@@ -679,3 +679,27 @@ def test_the_command_line_shows_the_commands_own_usage_only(args: list[str]) -> 
     )
     shown = done.stdout + done.stderr
     assert shown.count("usage:") == 1 and "usage: hashrally import" in shown, shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipe_named_as_the_file_is_refused_without_being_read(
+    campaigns: list[str], tmp_path: Path
+) -> None:
+    """The file is looked at before Django starts: only a regular file, as a pipe's reader
+    would wait for a writer forever."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": subprocess_database_url(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "hashrally", "import", SLUG, str(pipe)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "no such file" in done.stderr, done.stderr
