@@ -457,3 +457,26 @@ def test_it_reads_an_empty_results_page_and_refuses_what_is_no_x_response() -> N
     assert normalise_page(empty).posts == []
     with pytest.raises(ValueError, match="not an X API v2 response"):
         normalise_page(decode(b'{"feed": [], "cursor": "x"}'))
+
+
+def test_a_page_refused_midway_passes_on_no_author_as_already_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The normaliser skips an author it passed on unchanged before: only once their page was
+    normalised whole, or an author whose only fresh page was refused would never be stored."""
+    from hashrally.listening.normalise import x
+
+    page = json.loads((FIXTURES / "two_tweets.jsonl").read_text())
+    users = {u["id"] for u in page["includes"]["users"]}
+    memory = x.AuthorMemory()
+    own = x.post
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("a post the normaliser cannot read")
+
+    monkeypatch.setattr(x, "post", broken)
+    with pytest.raises(ValueError):
+        x.normalise_page(page, memory)
+    monkeypatch.setattr(x, "post", own)
+    assert {a.author_id for a in x.normalise_page(page, memory).authors} == users
+    assert x.normalise_page(page, memory).authors == []  # passed on now: skipped

@@ -214,16 +214,20 @@ class AuthorMemory:
         self.size = size
         self.seen: dict[str, tuple[object, ...]] = {}
 
-    def fresh(self, user: dict[str, Any]) -> bool:
-        key = str(user.get("id"))
+    @staticmethod
+    def _stamp(user: dict[str, Any]) -> tuple[object, ...]:
         metrics = user.get("public_metrics") or {}
-        stamp = (user.get("username"), user.get("name"), *metrics.values())
-        if self.seen.get(key) == stamp:
-            return False
-        if len(self.seen) >= self.size:
-            self.seen.clear()
-        self.seen[key] = stamp
-        return True
+        return (user.get("username"), user.get("name"), *metrics.values())
+
+    def fresh(self, user: dict[str, Any]) -> bool:
+        return self.seen.get(str(user.get("id"))) != self._stamp(user)
+
+    def remember(self, users: list[dict[str, Any]]) -> None:
+        """Once their page is normalised whole: a page refused midway passed on none of them."""
+        for user in users:
+            if len(self.seen) >= self.size:
+                self.seen.clear()
+            self.seen[str(user.get("id"))] = self._stamp(user)
 
 
 def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> Page:
@@ -238,7 +242,8 @@ def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> 
     includes = page.get("includes") or {}
     raw_users = [u for u in includes.get("users") or [] if u.get("id")]
     usernames = {str(u["id"]): str(u.get("username") or "") for u in raw_users}
-    users = [author(u) for u in raw_users if memory is None or memory.fresh(u)]
+    passed_on = [u for u in raw_users if memory is None or memory.fresh(u)]
+    users = [author(u) for u in passed_on]
     # Referenced posts come in includes.tweets: they are public posts of the conversation too,
     # but only the ones the query returned are the campaign's posts. What they carry tells
     # whether a repost, quote or reply of them belongs to the campaign.
@@ -248,6 +253,8 @@ def normalise_page(page: dict[str, Any], memory: AuthorMemory | None = None) -> 
         carried = referenced.get(record.refers_to)
         if carried is not None:
             record.context_hashtags, record.context_mentions = _tags_and_mentions(carried)
+    if memory is not None:
+        memory.remember(passed_on)
     return Page(posts=posts, authors=users)
 
 
