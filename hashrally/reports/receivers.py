@@ -41,3 +41,18 @@ def mentions(campaign: Campaign) -> dict[int, list[tuple[str, int]]]:
             if n:
                 found.setdefault(target.pk, []).append((networks.name(account.network), n))
     return found
+
+
+def fold_before_delete(sender: type, instance: Campaign, **kwargs: Any) -> None:
+    """An initiative's posts reach its umbrellas as its matches are folded: what it has not
+    folded yet is folded before its matches go with it, so its umbrellas keep counting its
+    posts (as when they held copies of them)."""
+    from hashrally.reports import fold
+
+    if instance.parent_id is None:
+        return
+    after = 0
+    while True:
+        done, after = fold.fold(instance.pk, after=after)
+        if done < fold.FOLD_BATCH:
+            return

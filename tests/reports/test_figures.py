@@ -622,3 +622,21 @@ def test_an_umbrella_match_a_store_marked_pending_stays_pending_when_carried(
     figures = counters_from_figures(umbrella.pk)
     assert figures["total"]["posts"] == len({tweet["id"] for tweet in page["data"]})
     assert figures == counters_from_rows(umbrella.pk)
+
+
+def test_an_initiative_deleted_before_its_fold_leaves_its_posts_to_its_umbrella(
+    campaigns: list[str],
+) -> None:
+    """Its matches reach the umbrella when folded: they are folded before they go with it, so
+    the umbrella keeps counting its posts, counted here from the recorded page."""
+    page = orjson.loads((FIXTURES / "x" / "brexit.jsonl").read_bytes())
+    likes = sum(tweet["public_metrics"]["like_count"] for tweet in page["data"])
+    listen_for(CHILD, "Brexit")
+    run_import(FIXTURES / "x" / "brexit.jsonl", "twarc2", CHILD)
+    Campaign.objects.get(slug=CHILD).delete()
+    fold_all()
+    umbrella = Campaign.objects.get(slug=UMBRELLA)
+    counters = counters_from_figures(umbrella.pk)
+    assert counters["total"]["posts"] == len(page["data"])
+    assert counters["engagement"]["likes"] == likes
+    assert PostMatch.objects.filter(campaign=umbrella, pending=False).count() == len(page["data"])
