@@ -1,5 +1,5 @@
-"""The language model kept decompressed in the cache guesses as py3langid's own loading does,
-and any trouble with the cache falls back to that loading."""
+"""The language model kept in the cache as plain arrays (mapped into memory) guesses as
+py3langid's own loading does, and any trouble with the cache falls back to that loading."""
 
 from __future__ import annotations
 
@@ -41,27 +41,47 @@ def test_it_guesses_as_py3langid_from_the_kept_model(
     tmp_path: Path, texts: list[str], reference: LanguageIdentifier
 ) -> None:
     first = records._load_identifier(tmp_path)  # keeps it
-    (kept,) = tmp_path.glob("langid-*.npz.zst")
+    (kept,) = tmp_path.glob("langid-*")
+    # Only the directory, no half-written one beside it.
+    assert [p.name for p in tmp_path.iterdir()] == [kept.name]
     again = records._load_identifier(tmp_path)  # reads what was kept
     expected = guesses(reference, texts)
     assert len({language for language, _ in expected}) > 5
     assert guesses(first, texts) == expected
     assert guesses(again, texts) == expected
-    assert kept.stat().st_size > 1_000_000
+    assert sum(p.stat().st_size for p in kept.iterdir()) > 60_000_000
+
+
+def test_it_replaces_a_copy_kept_in_an_earlier_form(tmp_path: Path) -> None:
+    earlier = tmp_path / "langid-4586720-1.npz.zst"
+    earlier.write_bytes(b"an earlier hashrally's copy")
+    records._load_identifier(tmp_path)
+    assert not earlier.exists()
 
 
 def test_it_loads_py3langids_model_when_the_kept_one_is_cut(
     tmp_path: Path, texts: list[str], reference: LanguageIdentifier
 ) -> None:
     records._load_identifier(tmp_path)
-    (kept,) = tmp_path.glob("langid-*.npz.zst")
-    whole = kept.read_bytes()
-    kept.write_bytes(whole[: len(whole) // 2])
+    (kept,) = tmp_path.glob("langid-*")
+    whole = {p.name: p.read_bytes() for p in kept.iterdir()}
+    largest = kept / "nextmove.npy"
+    largest.write_bytes(whole[largest.name][: len(whole[largest.name]) // 2])
     assert guesses(records._load_identifier(tmp_path), texts) == guesses(reference, texts)
     # The cut copy is gone, and kept whole again next time.
     assert not kept.exists()
     records._load_identifier(tmp_path)
-    assert kept.read_bytes() == whole
+    assert {p.name: p.read_bytes() for p in kept.iterdir()} == whole
+
+
+def test_it_loads_py3langids_model_when_an_array_is_missing(
+    tmp_path: Path, texts: list[str], reference: LanguageIdentifier
+) -> None:
+    records._load_identifier(tmp_path)
+    (kept,) = tmp_path.glob("langid-*")
+    (kept / "ptc.npy").unlink()
+    assert guesses(records._load_identifier(tmp_path), texts[:50]) == guesses(reference, texts[:50])
+    assert not kept.exists()
 
 
 def test_it_loads_py3langids_model_when_the_cache_cannot_be_written(
