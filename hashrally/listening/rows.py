@@ -41,12 +41,19 @@ class Preparing(msgspec.Struct, frozen=True):
     naive_moments: bool
 
 
+# msgspec writes a moment as RFC 3339 four times faster than datetime.isoformat, the largest
+# part of preparing a post's row (bench/listening.py): "2021-09-22T16:37:29Z", its fraction of
+# a second in six digits when it has one, as isoformat does.
+_RFC3339 = msgspec.json.Encoder()
+
+
 def _naive(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not dt.UTC:  # records.parse_time gives UTC
         value = value.astimezone(dt.UTC)
-    return value.isoformat(" ")[:-6]  # without its "+00:00"
+    text = _RFC3339.encode(value).decode()
+    return f"{text[1:11]} {text[12:-2]}"  # Django's text: a space for the T, without the Z
 
 
 def _aware(value: dt.datetime | None) -> str | None:

@@ -55,3 +55,26 @@ def test_an_authors_own_posts_are_found_through_the_partial_index() -> None:
     query = own_posts_query().replace("IN ({marks})", "IN (%s, %s)")
     plan = _plan(query, ["1", "x", "a", "b"])
     assert "post_author_own" in plan, plan
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2021-09-22T16:37:29.000Z",
+        "2021-09-22T16:37:29.120Z",
+        "2024-02-29T23:59:59.999999+00:00",
+        "2024-03-01T01:30:00.000001+05:30",  # another offset: the same moment in UTC
+        "0999-01-01T00:00:00Z",
+    ],
+)
+def test_moments_are_prepared_as_django_writes_them_on_sqlite(moment: str) -> None:
+    """The rows' moments are made in the parsing processes without Django: they must be the
+    text Django itself writes for the same moment, or lookups and ordering by them break."""
+    import datetime as dt
+
+    from hashrally.listening.rows import _naive
+
+    value = dt.datetime.fromisoformat(moment)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL is sent moments with their offset")
+    assert _naive(value) == connection.ops.adapt_datetimefield_value(value)
