@@ -303,9 +303,12 @@ class Store:
                 )
                 matched = self._matched(network, entries)
                 ours = {post_id for post_id, _, _ in matched}
+                # Stored before and carrying nothing of the campaign now (an edit dropped it).
+                # The difference made once: made per row, it cost 0.15 s of an import of
+                # 100,000 lean posts whose repeats make `existing` a few hundred a batch.
+                dropped = existing.keys() - ours
                 ours |= self._kept(
-                    network,
-                    [row[POST_ID] for row, _ in entries if row[POST_ID] in existing.keys() - ours],
+                    network, [row[POST_ID] for row, _ in entries if row[POST_ID] in dropped]
                 )
                 off_topic += sum(1 for row, _ in entries if row[POST_ID] not in ours)
                 _upsert(
