@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -86,26 +84,9 @@ def select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, 
 BULK_CACHE_KIB = 64 * 1024
 
 
-# The writer's own checkpoints, while a thread beside it checkpoints: only once the log holds
-# this many pages (40 MB) does the writer copy them itself, so it never waits for a checkpoint
-# that keeps up, and the log stays bounded if one falls behind.
-BULK_AUTOCHECKPOINT_PAGES = 10_000
-# How often the checkpointing thread looks for committed pages to copy, in seconds.
-CHECKPOINT_EVERY = 0.05
-
-
 @contextmanager
 def bulk_cache() -> Iterator[None]:
-    """For bulk writing to SQLite on this connection for the length of the block: a larger page
-    cache, and the write-ahead log copied into the database by a thread of its own.
-
-    An import's commits took a quarter of its statements' time, most of it SQLite copying the
-    log into the database and waiting for the disk at each checkpoint: the writer waited for
-    both. A thread with a connection of its own now checkpoints (PASSIVE: it never blocks a
-    reader or a writer) while the writer goes on. Replaying an import's statements alone: 2.6-2.9
-    s against 1.9-2.5 s; in a whole import, where the parsing process keeps the other core busy,
-    3-5% (bench/listening.py). Checkpoints are SQLite's own, so a process killed mid-way leaves
-    the database as consistent as before."""
+    """A larger SQLite page cache on this connection for the length of the block."""
     if connection.vendor != "sqlite":
         yield
         return
@@ -113,51 +94,9 @@ def bulk_cache() -> Iterator[None]:
         cursor.execute("PRAGMA cache_size")
         (before,) = cursor.fetchone()
         cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-        cursor.execute("PRAGMA journal_mode")
-        logged = cursor.fetchone()[0] == "wal"
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        (autocheckpoint,) = cursor.fetchone()
-    checkpointer = _Checkpointer(connection.settings_dict["NAME"]) if logged else None
     try:
-        if checkpointer is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {BULK_AUTOCHECKPOINT_PAGES}")
-            checkpointer.start()
         yield
     finally:
-        if checkpointer is not None:
-            checkpointer.stop()
         if connection.connection is not None:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(before)}")
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
-
-
-class _Checkpointer(threading.Thread):
-    """Copies committed pages of the write-ahead log into the database, beside the writer."""
-
-    def __init__(self, database: str) -> None:
-        super().__init__(name="sqlite-checkpoint", daemon=True)
-        self.database = database
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        try:
-            db = sqlite3.connect(self.database, timeout=0, isolation_level=None)
-        except sqlite3.Error:  # the writer checkpoints as usual
-            return
-        try:
-            db.execute("PRAGMA synchronous = NORMAL")
-            while not self.stopping.wait(CHECKPOINT_EVERY):
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.OperationalError:
-                    continue  # the writer checkpointing itself meanwhile: next time
-        except sqlite3.Error:
-            pass  # the writer's own checkpoints (BULK_AUTOCHECKPOINT_PAGES) take over
-        finally:
-            db.close()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join()
