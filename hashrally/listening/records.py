@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import lzma
 import os
 import shutil
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +49,8 @@ DETECT_MIN_CHARS = 20
 
 _model_lock = threading.Lock()
 _identifier: Any = None
-# Where the language model is kept decompressed (as zstd), or None: set by the listening app
-# from settings, and handed to parsing processes.
+# Where the language model is kept as plain arrays (_load_identifier), or None: set by the
+# listening app from settings, and handed to parsing processes.
 _model_cache: Path | None = None
 
 
@@ -98,34 +101,80 @@ def _load_identifier(cache: Path | None) -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
+# A half-written copy older than this is a process's that ended before it finished.
+_ABANDONED_SECONDS = 3600
+
+
 def _keep(source: Path, kept: Path) -> None:
-    """The model's arrays written out as .npy files, the directory whole or not at all."""
+    """The model's arrays written out as .npy files and flushed to the disk, the directory whole
+    or not at all; copies of other versions, and ones left half-written, removed."""
     import numpy as np
 
     kept.parent.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    with lzma.open(source) as model, np.load(io.BytesIO(model.read()), allow_pickle=False) as npz:
-        for name in _MODEL_ARRAYS:
-            np.save(partial / f"{name}.npy", npz[name], allow_pickle=False)
+    partial = Path(tempfile.mkdtemp(prefix=f"{kept.name}.", suffix=".tmp", dir=kept.parent))
+    try:
+        with lzma.open(source) as model:
+            npz = np.load(io.BytesIO(model.read()), allow_pickle=False)
+        with npz:
+            for name in _MODEL_ARRAYS:
+                with (partial / f"{name}.npy").open("wb") as out:
+                    np.save(out, npz[name], allow_pickle=False)
+                    out.flush()
+                    # A power cut after the rename must not leave files of the right size
+                    # holding zeros: they would load, and guess wrong.
+                    os.fsync(out.fileno())
+        _sync_directory(partial)
+    except BaseException:  # a full disk, Ctrl-C: nothing half-written is left
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     try:
         partial.rename(kept)
-    except OSError:  # another process kept it first
+    except OSError:
         shutil.rmtree(partial, ignore_errors=True)
         if not kept.is_dir():
             raise
-    # Copies an earlier hashrally kept in another form.
-    for stale in kept.parent.glob("langid-*.npz.zst"):
-        stale.unlink(missing_ok=True)
+        # Another process kept it first.
+    else:
+        _sync_directory(kept.parent)
+    _forget_other_copies(kept)
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _forget_other_copies(kept: Path) -> None:
+    """Another py3langid's copy, an earlier hashrally's zstd one, or one a process left
+    half-written: 68 MB each. Removing a directory another process has mapped is safe (its
+    mapping stays until it ends)."""
+    now = time.time()
+    for other in kept.parent.glob("langid-*"):
+        if other == kept:
+            continue
+        with contextlib.suppress(OSError):
+            if other.name.endswith(".tmp") and now - other.stat().st_mtime < _ABANDONED_SECONDS:
+                continue  # being written now
+            if other.is_dir():
+                shutil.rmtree(other)
+            else:
+                other.unlink()
 
 
 def _mapped(identifier: Any, kept: Path) -> Any:
     """An identifier over the kept arrays mapped into memory, read as py3langid's loader reads
-    its npz (its DFA as flat unsigned integers, indexed one at a time)."""
+    its npz (its DFA as flat unsigned integers, indexed one at a time). Arrays of another
+    layout raise ValueError, so that py3langid's own loading is used."""
     import numpy as np  # with the model only: 0.08 s of every start otherwise
 
     model = {name: np.load(kept / f"{name}.npy", mmap_mode="r") for name in _MODEL_ARRAYS}
+    for name in ("nextmove", "nextmove_row"):
+        array = model[name]
+        if array.ndim != 1 or array.dtype.kind != "u" or not array.dtype.isnative:
+            raise ValueError(f"the model's {name} is not a flat array of native unsigned integers")
     return identifier(
         model["ptc"],
         np.asarray(model["pc"]),
@@ -153,6 +202,18 @@ def detect_language(record: PostRecord) -> None:
             record.language_detected = True
 
 
+# What a database's 64-bit integer column holds.
+_COUNT_RANGE = range(-(2**63), 2**63)
+
+
+def count(value: object) -> int | None:
+    """A count from a network's JSON (likes, followers), or None: a boolean, a number beyond
+    64 bits (which stopped an import at its insert) or anything else is not a count."""
+    if type(value) is int and value in _COUNT_RANGE:
+        return value
+    return None
+
+
 def parse_time(value: object) -> dt.datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -165,7 +226,10 @@ def parse_time(value: object) -> dt.datetime | None:
         return parsed
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: a moment UTC cannot hold
+        return None
 
 
 # Records are msgspec Structs rather than dataclasses: made three times faster, a tenth of the

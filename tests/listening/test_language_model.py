@@ -3,7 +3,10 @@ py3langid's own loading does, and any trouble with the cache falls back to that 
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -52,11 +55,54 @@ def test_it_guesses_as_py3langid_from_the_kept_model(
     assert sum(p.stat().st_size for p in kept.iterdir()) > 60_000_000
 
 
-def test_it_replaces_a_copy_kept_in_an_earlier_form(tmp_path: Path) -> None:
+def test_it_removes_other_copies_but_not_one_being_written(tmp_path: Path) -> None:
     earlier = tmp_path / "langid-4586720-1.npz.zst"
     earlier.write_bytes(b"an earlier hashrally's copy")
+    other_version = tmp_path / "langid-4586721-2"
+    other_version.mkdir()
+    (other_version / "ptc.npy").write_bytes(b"another py3langid's copy")
+    abandoned = tmp_path / "langid-4586720-3.abc.tmp"
+    abandoned.mkdir()
+    hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    being_written = tmp_path / "langid-4586720-3.def.tmp"
+    being_written.mkdir()
     records._load_identifier(tmp_path)
-    assert not earlier.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [next(tmp_path.glob("langid-*[0-9]")).name, being_written.name]
+    )
+
+
+def test_it_leaves_nothing_half_written_when_writing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    written = 0
+
+    def save_then_fail(*args: Any, **kwargs: Any) -> None:
+        nonlocal written
+        written += 1
+        if written == 3:
+            raise OSError(28, "No space left on device")
+        np_save(*args, **kwargs)
+
+    np_save = np.save
+    monkeypatch.setattr(np, "save", save_then_fail)
+    identifier = records._load_identifier(tmp_path)  # py3langid's own loading instead
+    assert identifier.classify("Bu gün Xocalı soyqırımının ildönümüdür")[0] == "az"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_it_refuses_a_kept_array_of_another_layout(tmp_path: Path) -> None:
+    import numpy as np
+
+    records._load_identifier(tmp_path)
+    (kept,) = tmp_path.glob("langid-*")
+    dfa = np.load(kept / "nextmove.npy")
+    np.save(kept / "nextmove.npy", dfa.astype(">u4"))  # big-endian: not what memoryview reads
+    with pytest.raises(ValueError, match="nextmove"):
+        records._mapped(LanguageIdentifier, kept)
 
 
 def test_it_loads_py3langids_model_when_the_kept_one_is_cut(
