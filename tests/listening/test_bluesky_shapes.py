@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from hashrally.listening.models import Author, Post
-from hashrally.listening.normalise import bluesky
+from hashrally.listening.normalise import bluesky, mastodon
 from tests.fakes import ROOT
-from tests.listening.fakes import run_import
+from tests.listening.fakes import recorded_statuses, run_import
 
 pytestmark = pytest.mark.django_db
 CASSETTES = ROOT / "tests" / "fixtures" / "recorded" / "bluesky"
@@ -73,3 +73,20 @@ def test_it_refuses_a_feed_item_without_its_post_uri() -> None:
     del broken["post"]["uri"]
     with pytest.raises(ValueError, match="feed item 2 has no uri"):
         bluesky.normalise_items([feed[1], broken])
+
+
+@pytest.mark.parametrize("count", [2**63, -(2**63) - 1, True, "12", 1.5])
+def test_a_count_that_is_not_a_64_bit_whole_number_is_kept_as_unknown(count: object) -> None:
+    """Bluesky's and Mastodon's counts are read as X's are: what a 64-bit column cannot hold
+    (it stopped an import at its insert) or what is not a whole number is no count."""
+    post = answer("f_getposts.yml")["posts"][0]
+    post["likeCount"] = count
+    post["author"]["followersCount"] = count
+    page = bluesky.normalise_items([post])
+    assert page.posts[0].likes is None and page.authors[0].followers is None
+
+    status = recorded_statuses()[0]
+    status["favourites_count"] = count
+    status["account"]["followers_count"] = count
+    page = mastodon.normalise_statuses([status])
+    assert page.posts[0].likes is None and page.authors[0].followers is None

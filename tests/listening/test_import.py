@@ -61,6 +61,39 @@ def test_it_names_where_a_line_has_another_shape(campaigns: list[str], tmp_path:
     assert "not the expected shape" in reasons["shapes.jsonl:3"]
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_moment_beyond_the_calendar_in_utc_is_kept_as_unknown(
+    campaigns: list[str], tmp_path: Path, moment: str
+) -> None:
+    """A time that UTC cannot hold (year 0 or 10000 once converted) is not a time the post
+    has: the post is kept without one, as for any unreadable time, and the import goes on."""
+    page = orjson.loads((FIXTURES / "x" / "two_tweets.jsonl").read_bytes().splitlines()[0])
+    page["data"][0]["created_at"] = moment
+    path = tmp_path / "moments.jsonl"
+    path.write_bytes(orjson.dumps(page) + b"\n")
+    summary = run_import(path, "twarc2")
+    assert (summary["read"], summary["errors"]) == (len(page["data"]), 0)
+    assert Post.objects.get(post_id=page["data"][0]["id"]).created_at is None
+
+
+@pytest.mark.parametrize("count", [2**63, 10**30, -(2**63) - 1, True])
+def test_a_count_no_database_can_hold_is_kept_as_unknown(
+    campaigns: list[str], tmp_path: Path, count: object
+) -> None:
+    """A like count beyond 64 bits (or a boolean where a count belongs) is not a count: the
+    post is kept without it, and the import goes on."""
+    page = orjson.loads((FIXTURES / "x" / "two_tweets.jsonl").read_bytes().splitlines()[0])
+    page["data"][0]["public_metrics"]["like_count"] = 0  # replaced below, beyond orjson's range
+    line = orjson.dumps(page).replace(
+        b'"like_count":0', b'"like_count":' + json.dumps(count).encode(), 1
+    )
+    path = tmp_path / "counts.jsonl"
+    path.write_bytes(line + b"\n")
+    summary = run_import(path, "twarc2")
+    assert (summary["read"], summary["errors"]) == (len(page["data"]), 0)
+    assert Post.objects.get(post_id=page["data"][0]["id"]).likes is None
+
+
 def test_it_keeps_a_long_posts_full_text_and_entities(campaigns: list[str], tmp_path: Path) -> None:
     long_text = "A long post " + "word " * 70 + "#Khojaly @hikmethajiyev"
     tweet = {

@@ -15,6 +15,7 @@ from hashrally.listening.records import (
     AuthorRecord,
     Page,
     PostRecord,
+    count,
     first_kind,
     hashtags_in,
     links_in,
@@ -128,14 +129,10 @@ _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 
 
 def _metric(metrics: dict[str, Any], name: str, other: str = "") -> int | None:
-    value = metrics.get(name)
-    if isinstance(value, int):
-        return value
-    if other:
-        value = metrics.get(other)
-        if isinstance(value, int):
-            return value
-    return None
+    value = count(metrics.get(name))
+    if value is None and other:
+        return count(metrics.get(other))
+    return value
 
 
 def author(user: dict[str, Any]) -> AuthorRecord:
