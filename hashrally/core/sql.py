@@ -68,13 +68,34 @@ def select_in(query: str, params: list[Any], ids: list[Any]) -> list[tuple[Any, 
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(query.replace("IN ({marks})", "= ANY(%s)"), [*params, list(ids)])
+            cursor.execute(query.replace("IN ({marks})", any_of(ids)), [*params, array(ids)])
         else:
             cursor.execute(
                 query.replace("IN ({marks})", "IN (SELECT value FROM json_each(%s))"),
                 [*params, orjson.dumps(list(ids)).decode()],
             )
         return cursor.fetchall()
+
+
+def any_of(values: Sequence[Any]) -> str:
+    """PostgreSQL: `= ANY(...)` over the one parameter `array(values)` gives."""
+    kind = "bigint" if values and isinstance(values[0], int) else "text"
+    return f"= ANY(CAST(%s AS {kind}[]))"
+
+
+def array(values: Sequence[Any]) -> str:
+    """PostgreSQL: integers or texts as one array literal, for `any_of`. psycopg quotes a
+    list's values one by one in Python: 2.5 ms for the 5,000 post ids of a fold's batch,
+    against 0.5 ms for this, and a fold looks ids up a few times a batch (bench/listening.py).
+    Texts are quoted for the array syntax; the literal as a whole is quoted by psycopg."""
+    if values and isinstance(values[0], int):
+        return "{" + ",".join(map(str, map(int, values))) + "}"
+    texts = list(map(str, values))
+    # Escaped only when one needs it: looked for once in the whole list.
+    flat = "".join(texts)
+    if "\\" in flat or '"' in flat:
+        texts = [text.replace("\\", "\\\\").replace('"', '\\"') for text in texts]
+    return '{"' + '","'.join(texts) + '"}' if texts else "{}"
 
 
 # SQLite's page cache for bulk writing, in KiB: its default of 2 MiB held too little of the

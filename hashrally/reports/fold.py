@@ -47,6 +47,7 @@ import orjson
 from django.db import connection, transaction
 
 from hashrally.campaigns.models import Campaign
+from hashrally.core import sql as core_sql
 from hashrally.core.collections_pause import bulk_work
 from hashrally.core.sql import bulk_cache, select_in
 from hashrally.listening import queries
@@ -294,12 +295,15 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
             # Copied in the database from the child's matches, written just before with the
             # same tallies: sending them again took a fifth of the fold's time on PostgreSQL.
             # The child's matches are locked by this fold (FOR UPDATE), so they are as counted.
-            ids = "= ANY(%s)" if connection.vendor == "postgresql" else _JSON_IDS
+            if connection.vendor == "postgresql":
+                ids, given = core_sql.any_of(copied), core_sql.array(copied)
+            else:
+                ids, given = _JSON_IDS, orjson.dumps(copied).decode()
             cursor.execute(
                 f"INSERT INTO {match} (campaign_id, network, post_id, hashtags, targets, tally, "  # noqa: S608
                 f"engagement, pending) SELECT %s, network, post_id, hashtags, targets, tally, "
                 f"engagement, FALSE FROM {match} WHERE id {ids} {conflict}",
-                [umbrella_id, copied if ids != _JSON_IDS else orjson.dumps(copied).decode()],
+                [umbrella_id, given],
             )
         sql.many(
             cursor,
