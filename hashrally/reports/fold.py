@@ -40,6 +40,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,22 @@ def dataset_hash(lanes: dict[str, int]) -> str:
     return hashlib.sha256(words.encode()).hexdigest()
 
 
+# The campaigns whose kept texts were found current in this round of the worker's
+# (fold_everything): their message variants are read once a round, not once a batch of each
+# campaign and umbrella (four queries each time). A variant edited during a round is caught at
+# the next, and its campaign's texts are then kept again from every folded post.
+_current_texts: ContextVar[set[int] | None] = ContextVar("current_texts", default=None)
+
+
+def _keep_current(campaign_id: int) -> None:
+    current = _current_texts.get()
+    if current is not None and campaign_id in current:
+        return
+    copies.keep_current(campaign_id)
+    if current is not None:
+        current.add(campaign_id)
+
+
 def lock(campaign_ids: Iterable[int]) -> None:
     """One fold (or placing, or resync) per campaign at a time, across worker processes.
     SQLite writes one transaction at a time already."""
@@ -190,7 +207,7 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     with transaction.atomic(), derived_data():
         umbrellas = Campaign.ancestor_ids([campaign_id])[1:]
         lock([campaign_id, *umbrellas])
-        copies.keep_current(campaign_id)
+        _keep_current(campaign_id)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
@@ -237,7 +254,7 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
     however many of its initiatives bring it (the umbrella's own match keeps what was counted
     for it), and write the umbrella's matches as counted. Called in the child's fold, under
     both locks."""
-    copies.keep_current(umbrella_id)
+    _keep_current(umbrella_id)
     match = sql.table(PostMatch)
     locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     known: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -346,12 +363,17 @@ class _Counted:
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]]
     texts: list[copies.Text]
     tallies: list[list[Any]]  # each row's [match id, tally as JSON, engagement] to write back
+    # The authors' followers and account creation (epoch), read once for the initiative and
+    # every umbrella the batch is carried to: they are the network's, not the campaign's.
+    accounts: dict[tuple[str, str], tuple[int, float | None]] | None = None
 
 
 def _apply(campaign_id: int, counted: _Counted) -> None:
     """Add a batch to a campaign's figures, authors, minutes and texts."""
     figures = counted.figures.copy()
-    _authors(campaign_id, counted.per_author, figures)
+    if counted.accounts is None:
+        counted.accounts = _accounts(counted.per_author)
+    _authors(campaign_id, counted.per_author, counted.accounts, figures)
     copies.add_texts(campaign_id, counted.texts)
     add(campaign_id, figures)
 
@@ -510,25 +532,32 @@ def _move(
         figures[dimension, key] += 1
 
 
+def _accounts(
+    per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
+) -> dict[tuple[str, str], tuple[int, float | None]]:
+    """(followers, account creation as epoch) of the batch's authors that are stored."""
+    accounts: dict[tuple[str, str], tuple[int, float | None]] = {}
+    for network in {n for n, _ in per_author}:
+        for author_id, followers, created in select_in(
+            f"SELECT author_id, followers, {sql.epoch('created_at')} "  # noqa: S608
+            f"FROM {sql.table(Author)} WHERE network = %s AND author_id IN ({{marks}})",
+            [network],
+            [a for n, a in per_author if n == network],
+        ):
+            accounts[network, author_id] = (followers or 0, created)
+    return accounts
+
+
 def _authors(
     campaign_id: int,
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
+    accounts: dict[tuple[str, str], tuple[int, float | None]],
     figures: Counter[tuple[str, str]],
 ) -> None:
-    author, table = sql.table(Author), sql.table(CampaignAuthor)
-    followers_of: dict[tuple[str, str], int] = {}
-    account_of: dict[tuple[str, str], float | None] = {}
+    table = sql.table(CampaignAuthor)
     known: dict[tuple[str, str], tuple[int, int, str, float | None, float | None]] = {}
     for network in {n for n, _ in per_author}:
         ids = [a for n, a in per_author if n == network]
-        for author_id, followers, account in select_in(
-            f"SELECT author_id, followers, {sql.epoch('created_at')} FROM {author} "  # noqa: S608
-            "WHERE network = %s AND author_id IN ({marks})",
-            [network],
-            ids,
-        ):
-            followers_of[network, author_id] = followers or 0
-            account_of[network, author_id] = account
         for author_id, posts, followers, first, first_at, last_at in select_in(
             f"SELECT author_id, posts, followers, first_hour, {sql.epoch('first_at')}, "  # noqa: S608
             f"{sql.epoch('last_at')} FROM {table} "
@@ -543,9 +572,8 @@ def _authors(
     new_rows: list[list[Any]] = []
     changed_rows: list[list[Any]] = []
     for (network, author_id), posts in per_author.items():
-        followers = followers_of.get((network, author_id), 0)
         # Where a burst of new accounts can be: an author not known yet may be new.
-        account = account_of.get((network, author_id))
+        followers, account = accounts.get((network, author_id), (0, None))
         for _, _, epoch in posts:
             if epoch is not None:
                 minute = int(epoch // 60)
@@ -711,8 +739,12 @@ def resync_followers(campaign_id: int) -> int:
 def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
     """What the worker runs each round: pending matches, then unplaced authors, within a
     time budget so mail and counts are not held up. Returns the matches folded per campaign."""
-    with bulk_work(), bulk_cache():
-        return _fold_everything(budget_seconds)
+    current = _current_texts.set(set())
+    try:
+        with bulk_work(), bulk_cache():
+            return _fold_everything(budget_seconds)
+    finally:
+        _current_texts.reset(current)
 
 
 def _fold_everything(budget_seconds: float) -> dict[int, int]:
