@@ -363,17 +363,37 @@ class _Counted:
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]]
     texts: list[copies.Text]
     tallies: list[list[Any]]  # each row's [match id, tally as JSON, engagement] to write back
-    # The authors' followers and account creation (epoch), read once for the initiative and
-    # every umbrella the batch is carried to: they are the network's, not the campaign's.
-    accounts: dict[tuple[str, str], tuple[int, float | None]] | None = None
+    # The batch's authors and posts per minute, worked out once for the initiative and every
+    # umbrella the batch is carried to: they are the network's and the posts', not the
+    # campaign's (_batch_authors).
+    authors: _BatchAuthors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Author:
+    """An author's posts in a batch: how many, the first hour and the first and last moment
+    (epoch), the language most used; and the author's followers."""
+
+    posts: int
+    followers: int
+    first: str
+    first_at: float | None
+    last_at: float | None
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchAuthors:
+    authors: dict[tuple[str, str], _Author]
+    minutes: Counter[tuple[int, bool]]  # (minute, all posts or maybe new only) -> posts
 
 
 def _apply(campaign_id: int, counted: _Counted) -> None:
     """Add a batch to a campaign's figures, authors, minutes and texts."""
     figures = counted.figures.copy()
-    if counted.accounts is None:
-        counted.accounts = _accounts(counted.per_author)
-    _authors(campaign_id, counted.per_author, counted.accounts, figures)
+    if counted.authors is None:
+        counted.authors = _batch_authors(counted.per_author)
+    _authors(campaign_id, counted.authors, figures)
     copies.add_texts(campaign_id, counted.texts)
     add(campaign_id, figures)
 
@@ -503,12 +523,12 @@ def _count_columns(
         ("network", networks),
         ("kind", kinds),
         ("language", languages),
-        ("hour", hours),
         ("hashtag", tags),
     ):
         for value, n in Counter(column).items():
             figures[dimension, value] += n
     for hour, n in Counter(hours).items():
+        figures["hour", hour] += n
         figures["day", hour[:10]] += n
     for lane, name in enumerate(METRICS):
         values = list(map(operator.itemgetter(_FIRST_METRIC + lane), fresh))
@@ -532,10 +552,12 @@ def _move(
         figures[dimension, key] += 1
 
 
-def _accounts(
+def _batch_authors(
     per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
-) -> dict[tuple[str, str], tuple[int, float | None]]:
-    """(followers, account creation as epoch) of the batch's authors that are stored."""
+) -> _BatchAuthors:
+    """The batch's authors (their followers and account age read from the stored authors)
+    and its posts per minute, with those whose author's account was under 30 days old or not
+    known: where a burst can be."""
     accounts: dict[tuple[str, str], tuple[int, float | None]] = {}
     for network in {n for n, _ in per_author}:
         for author_id, followers, created in select_in(
@@ -545,49 +567,52 @@ def _accounts(
             [a for n, a in per_author if n == network],
         ):
             accounts[network, author_id] = (followers or 0, created)
-    return accounts
-
-
-def _authors(
-    campaign_id: int,
-    per_author: dict[tuple[str, str], list[tuple[str, str, float | None]]],
-    accounts: dict[tuple[str, str], tuple[int, float | None]],
-    figures: Counter[tuple[str, str]],
-) -> None:
-    table = sql.table(CampaignAuthor)
-    known: dict[tuple[str, str], tuple[int, int, str, float | None, float | None]] = {}
-    for network in {n for n, _ in per_author}:
-        ids = [a for n, a in per_author if n == network]
-        for author_id, posts, followers, first, first_at, last_at in select_in(
-            f"SELECT author_id, posts, followers, first_hour, {sql.epoch('first_at')}, "  # noqa: S608
-            f"{sql.epoch('last_at')} FROM {table} "
-            "WHERE campaign_id = %s AND network = %s AND author_id IN ({marks})",
-            [campaign_id, network],
-            ids,
-        ):
-            known[network, author_id] = (posts, followers, first or "", first_at, last_at)
-    keys: list[tuple[str, str]] = []
-    minutes: Counter[tuple[int, bool]] = Counter()  # (minute, all posts or maybe new only)
-    reach = impressions = 0
-    new_rows: list[list[Any]] = []
-    changed_rows: list[list[Any]] = []
-    for (network, author_id), posts in per_author.items():
-        # Where a burst of new accounts can be: an author not known yet may be new.
-        followers, account = accounts.get((network, author_id), (0, None))
+    authors: dict[tuple[str, str], _Author] = {}
+    minutes: Counter[tuple[int, bool]] = Counter()
+    for key, posts in per_author.items():
+        # An author not stored may be new.
+        followers, account = accounts.get(key, (0, None))
         for _, _, epoch in posts:
             if epoch is not None:
                 minute = int(epoch // 60)
                 minutes[minute, True] += 1
                 if account is None or epoch - account < NEW_ACCOUNT_SECONDS:
                     minutes[minute, False] += 1
-        # Hours sort as text; a post without a time ("") counts only if it is all there is.
-        first = min((hour for hour, _, _ in posts if hour), default="")
         moments = [epoch for _, _, epoch in posts if epoch is not None]
-        first_at, last_at = (min(moments), max(moments)) if moments else (None, None)
+        authors[key] = _Author(
+            posts=len(posts),
+            followers=followers,
+            # Hours sort as text; a post without a time ("") counts only if it is all there is.
+            first=min((hour for hour, _, _ in posts if hour), default=""),
+            first_at=min(moments) if moments else None,
+            last_at=max(moments) if moments else None,
+            language=Counter(lang for _, lang, _ in posts).most_common(1)[0][0],
+        )
+    return _BatchAuthors(authors, minutes)
+
+
+def _authors(campaign_id: int, batch: _BatchAuthors, figures: Counter[tuple[str, str]]) -> None:
+    table = sql.table(CampaignAuthor)
+    known: dict[tuple[str, str], tuple[int, int, str, float | None, float | None]] = {}
+    for network in {n for n, _ in batch.authors}:
+        for author_id, posts, followers, first, first_at, last_at in select_in(
+            f"SELECT author_id, posts, followers, first_hour, {sql.epoch('first_at')}, "  # noqa: S608
+            f"{sql.epoch('last_at')} FROM {table} "
+            "WHERE campaign_id = %s AND network = %s AND author_id IN ({marks})",
+            [campaign_id, network],
+            [a for n, a in batch.authors if n == network],
+        ):
+            known[network, author_id] = (posts, followers, first or "", first_at, last_at)
+    keys: list[tuple[str, str]] = []
+    reach = impressions = 0
+    new_rows: list[list[Any]] = []
+    changed_rows: list[list[Any]] = []
+    for (network, author_id), author in batch.authors.items():
+        followers, first = author.followers, author.first
+        first_at, last_at = author.first_at, author.last_at
         if (network, author_id) not in known:
-            language = Counter(lang for _, lang, _ in posts).most_common(1)[0][0]
             reach += followers
-            impressions += followers * len(posts)
+            impressions += followers * author.posts
             keys += [("day_authors", first[:10]), ("hour_authors", first)]
             keys.append(("authors_network", network))
             new_rows.append(
@@ -595,10 +620,10 @@ def _authors(
                     campaign_id,
                     network,
                     author_id,
-                    len(posts),
+                    author.posts,
                     followers,
                     first,
-                    language,
+                    author.language,
                     first_at,
                     last_at,
                 ]
@@ -612,7 +637,7 @@ def _authors(
         # Impressions are posts x followers: the new posts at today's followers, plus the
         # change in followers over the posts counted before.
         reach += followers - old_followers
-        impressions += followers * len(posts) + (followers - old_followers) * count
+        impressions += followers * author.posts + (followers - old_followers) * count
         if first and (not old_first or first < old_first):
             # An import reaching further back: the author's first post moves earlier.
             keys += [("day_authors", first[:10]), ("hour_authors", first)]
@@ -622,7 +647,7 @@ def _authors(
             first = old_first
         changed_rows.append(
             [
-                count + len(posts),
+                count + author.posts,
                 followers,
                 first,
                 first_at,
@@ -638,6 +663,7 @@ def _authors(
     figures["total", "potential_reach"] += reach
     figures["total", "potential_impressions"] += impressions
     with connection.cursor() as cursor:
+        minutes = batch.minutes
         counted = sorted({minute for minute, _ in minutes})
         sql.many(
             cursor,
