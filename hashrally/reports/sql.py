@@ -69,16 +69,26 @@ def many(
             [core_sql.json_rows(rows)],
         )
         return cursor.fetchall() if cursor.description else out
-    marks = "(" + ", ".join(["%s"] * len(types)) + ")"
+    marks = "(" + ", ".join(["?"] * len(types)) + ")"
     step = max(1, 900 // len(types))  # SQLite's default limit is 999 parameters a statement
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        cursor.execute(
-            f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}",
-            [value for row in chunk for value in row],
-        )
-        if cursor.description:
-            out += cursor.fetchall()
+    # The driver's own cursor, with its own marks: Django's rewrote each statement's 900 marks
+    # with a regular expression and wrapped each call, a third of these statements' time (the
+    # fold's update of 95,000 matches: 0.29 s through Django, 0.14-0.18 s through sqlite3).
+    # Its errors are still Django's.
+    head, tail = head.replace("%%", "%"), tail.replace("%%", "%")
+    raw = connection.connection.cursor()
+    try:
+        with connection.wrap_database_errors:
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
+                raw.execute(
+                    f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}",
+                    [value for row in chunk for value in row],
+                )
+                if raw.description:
+                    out += raw.fetchall()
+    finally:
+        raw.close()
     return out
 
 
