@@ -37,10 +37,13 @@ import functools
 import hashlib
 import operator
 import sys
-from collections import Counter
+import threading
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,14 +203,33 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     written here, from the rows read once for the campaign (`_carry`). Writing them at import
     time was a fifth of the import's statements, and each was then read and folded again on
     its own (bench/listening.py)."""
+    return _fold(campaign_id, limit, after, None)
+
+
+def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple[int, int]:
+    """`fold`, as the batch `turn` of a schedule shared by two threads (`_Schedule`), or alone."""
     match = sql.table(PostMatch)
-    # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
-    # them pending again waits, and its change is folded next time rather than lost.
-    locking = " FOR UPDATE OF m" if connection.vendor == "postgresql" else ""
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(), derived_data():
         umbrellas = Campaign.ancestor_ids([campaign_id])[1:]
-        lock([campaign_id, *umbrellas])
-        _keep_current(campaign_id)
+        # Beside another thread (fold_everything, on PostgreSQL), a batch is read, counted and
+        # its matches' tallies written before it waits for the campaign's lock to add it to
+        # what batches share (figures, authors, texts, the umbrellas' matches). Not for an
+        # umbrella: a child's fold locks the umbrella's matches while holding the umbrella's
+        # lock (`_carry`), so there the lock comes first. Nor before the campaign's texts were
+        # found current this round: keeping them again reads every match with a tally, which
+        # this batch's must not have yet.
+        early = turn is not None and _texts_current(campaign_id) and not _has_children(campaign_id)
+        if not early:
+            if turn is not None:
+                turn.wait()
+            lock([campaign_id, *umbrellas])
+            _keep_current(campaign_id)
+        # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
+        # them pending again waits, and its change is folded next time rather than lost. Those
+        # locked by another fold, or by a store, are left for later: a fold waiting for them
+        # while holding the campaign's lock would wait for one that waits for that lock.
+        locking = " FOR UPDATE OF m SKIP LOCKED" if postgres else ""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
@@ -220,10 +242,11 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                 [campaign_id, after, limit],
             )
             rows = cursor.fetchall()
+        if turn is not None:
+            turn.taken(rows)
         if not rows:
             return 0, after
         counted = _count(rows)
-        _apply(campaign_id, counted)
         # The tally is what was just counted, from the rows read above: a store for another
         # campaign may change one of these posts meanwhile (it does not wait for these matches'
         # locks), and its change is then counted at that post's next fold, never half.
@@ -236,9 +259,111 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
                 f"engagement = v.engagement FROM v WHERE {match}.id = v.id",
                 ("bigint", "text", "bigint"),
             )
+        if early:
+            assert turn is not None
+            turn.wait()
+            lock([campaign_id, *umbrellas])
+        if turn is not None:
+            turn.done()  # holding the lock: later batches add theirs after this one
+        _apply(campaign_id, counted)
         for umbrella in umbrellas:
             _carry(umbrella, rows, counted)
     return len(rows), rows[-1][0]
+
+
+class _Schedule:
+    """The order one thread folds in (a batch of each campaign in turn, each campaign's
+    matches in id order), kept by two threads folding side by side on PostgreSQL: batches are
+    read one at a time in that order, and added to what they share (figures, authors, texts,
+    umbrellas' matches) in that order too, so that what is kept does not depend on which
+    thread was faster (the same text first seen, the same sample of a cluster). What overlaps
+    is a batch's counting and the writing of its matches' tallies with another's."""
+
+    def __init__(self, campaigns: list[int], started: float, budget_seconds: float) -> None:
+        self._reading = threading.Lock()  # held from a batch's turn until its rows are read
+        self._added = threading.Condition()
+        self._queue = deque(campaigns)
+        self._after = dict.fromkeys(campaigns, 0)  # campaign -> the last match id read
+        self._started, self._budget = started, budget_seconds
+        self._issued = 0  # batches handed out
+        self._finished = 0  # batches that hold the lock to add theirs, or gave up
+        self._failed = False
+
+    def next(self) -> _Turn | None:
+        """The next batch to fold, or None when nothing is left (or the time is up)."""
+        self._reading.acquire()
+        within = time.monotonic() - self._started < self._budget
+        if not self._queue or not within or self._failed:
+            self._reading.release()
+            return None
+        campaign_id = self._queue.popleft()
+        self._issued += 1
+        return _Turn(self, self._issued - 1, campaign_id, self._after[campaign_id])
+
+    def _taken(self, turn: _Turn, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._after[turn.campaign_id] = rows[-1][0]
+        if len(rows) == FOLD_BATCH:
+            self._queue.append(turn.campaign_id)
+        self._reading.release()
+
+    def _wait(self, turn: _Turn) -> None:
+        with self._added:
+            self._added.wait_for(lambda: self._finished == turn.number or self._failed)
+
+    def _done(self, turn: _Turn, failed: bool) -> None:
+        with self._added:
+            self._finished += 1
+            self._failed = self._failed or failed
+            self._added.notify_all()
+
+
+@dataclass
+class _Turn:
+    """One batch of a `_Schedule`: its place in the order, campaign and first match id."""
+
+    schedule: _Schedule
+    number: int
+    campaign_id: int
+    after: int
+    reading: bool = True
+    adding: bool = True
+
+    def taken(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.reading:
+            self.reading = False
+            self.schedule._taken(self, rows)
+
+    def wait(self) -> None:
+        self.schedule._wait(self)
+
+    def done(self, failed: bool = False) -> None:
+        if self.adding:
+            self.adding = False
+            self.schedule._done(self, failed)
+
+    def close(self, failed: bool) -> None:
+        """After the batch, whatever happened: the batches after it go on (or stop, if it
+        failed)."""
+        if self.reading:
+            # Failed before its rows were read: the campaign is left for the next round.
+            self.reading = False
+            self.schedule._reading.release()
+        if self.adding:
+            # Batches are counted off in order, also one that found nothing to add; after a
+            # failure nothing waits for its turn any more.
+            if not failed:
+                self.wait()
+            self.done(failed)
+
+
+def _texts_current(campaign_id: int) -> bool:
+    current = _current_texts.get()
+    return current is not None and campaign_id in current
+
+
+def _has_children(campaign_id: int) -> bool:
+    return Campaign.objects.filter(parent_id=campaign_id).exists()
 
 
 # Where the fold's rows (the SELECT in `fold`) hold what `_carry` reads.
@@ -773,21 +898,59 @@ def fold_everything(*, budget_seconds: float = 10.0) -> dict[int, int]:
         _current_texts.reset(current)
 
 
-def _fold_everything(budget_seconds: float) -> dict[int, int]:
-    import time
-
-    started = time.monotonic()
+def _fold_campaigns(campaigns: list[int], started: float, budget_seconds: float) -> dict[int, int]:
     folded: dict[int, int] = {}
     # A batch of each campaign in turn: an initiative and its umbrella count the same posts,
     # stored side by side, so each post's text and hash line are worked out once for both
     # (the caches below), and neither dashboard waits for the other's whole backlog.
-    folding = dict.fromkeys(campaigns_pending(), 0)  # campaign -> the last match id folded
+    folding = dict.fromkeys(campaigns, 0)  # campaign -> the last match id folded
     while folding and time.monotonic() - started < budget_seconds:
         for campaign_id in list(folding):
-            done, folding[campaign_id] = fold(campaign_id, after=folding[campaign_id])
+            done, folding[campaign_id] = fold(campaign_id, FOLD_BATCH, folding[campaign_id])
             folded[campaign_id] = folded.get(campaign_id, 0) + done
             if done < FOLD_BATCH:
                 del folding[campaign_id]
+    return folded
+
+
+def _fold_scheduled(schedule: _Schedule, *, own_connection: bool = False) -> dict[int, int]:
+    """Fold the batches `schedule` hands out until none is left."""
+    folded: dict[int, int] = {}
+    try:
+        while (turn := schedule.next()) is not None:
+            failed = True
+            try:
+                done, _ = _fold(turn.campaign_id, FOLD_BATCH, turn.after, turn)
+                failed = False
+            finally:
+                turn.close(failed)
+            folded[turn.campaign_id] = folded.get(turn.campaign_id, 0) + done
+    finally:
+        if own_connection:
+            connection.close()  # this thread's
+    return folded
+
+
+def _fold_everything(budget_seconds: float) -> dict[int, int]:
+    started = time.monotonic()
+    pending = campaigns_pending()
+    # A second connection would not see what this one has not committed (a caller's
+    # transaction, a test's): then this thread folds alone.
+    if connection.vendor == "postgresql" and pending and not connection.in_atomic_block:
+        # A second thread with a connection of its own folds beside this one, in the same
+        # order (`_Schedule`): while one waits for the server, the other counts (the GIL is
+        # released while waiting). A third of the fold's time (bench/listening.py).
+        schedule = _Schedule(pending, started, budget_seconds)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            beside = pool.submit(copy_context().run, _fold_scheduled, schedule, own_connection=True)
+            try:
+                folded = _fold_scheduled(schedule)
+            finally:
+                theirs = beside.result()
+            for campaign_id, done in theirs.items():
+                folded[campaign_id] = folded.get(campaign_id, 0) + done
+    else:
+        folded = _fold_campaigns(pending, started, budget_seconds)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT campaign_id FROM {sql.table(CampaignAuthor)} "  # noqa: S608
