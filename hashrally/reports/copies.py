@@ -18,6 +18,7 @@ its text does not move it (the counters' edits move hashtags and targets only).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,19 +108,24 @@ def keep_current(campaign_id: int) -> None:
 # (reports/fold.py carries each batch to the umbrellas), so each is signed once for both.
 _signed: OrderedDict[str, Any] = OrderedDict()
 SIGNED_MEMORY = 20_000
+# The worker folds with two threads on PostgreSQL (reports/fold.py), and batches of unrelated
+# campaigns add their texts at the same time: one could drop a signature the other had just
+# found there.
+_signing = threading.Lock()
 
 
 def _signatures(sketch: Any, texts: Sequence[Text]) -> Any:
     from hashrally.reports import authenticity
 
-    missing = [t for t in texts if t.digest not in _signed]
-    if missing:
-        rows = sketch.sign([authenticity.shingles(t.normalised) for t in missing])
-        for text, row in zip(missing, rows, strict=True):
-            _signed[text.digest] = row
-    signed = np.stack([_signed[t.digest] for t in texts])
-    while len(_signed) > SIGNED_MEMORY:
-        _signed.popitem(last=False)
+    with _signing:
+        missing = [t for t in texts if t.digest not in _signed]
+        if missing:
+            rows = sketch.sign([authenticity.shingles(t.normalised) for t in missing])
+            for text, row in zip(missing, rows, strict=True):
+                _signed[text.digest] = row
+        signed = np.stack([_signed[t.digest] for t in texts])
+        while len(_signed) > SIGNED_MEMORY:
+            _signed.popitem(last=False)
     return signed
 
 

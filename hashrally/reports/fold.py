@@ -36,6 +36,7 @@ import array
 import functools
 import hashlib
 import operator
+import secrets
 import sys
 import threading
 import time
@@ -211,6 +212,8 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
     match = sql.table(PostMatch)
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), derived_data():
+        if turn is not None:
+            turn.hold()
         umbrellas = Campaign.ancestor_ids([campaign_id])[1:]
         # Beside another thread (fold_everything, on PostgreSQL), a batch is read, counted and
         # its matches' tallies written before it waits for the campaign's lock to add it to
@@ -226,10 +229,13 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
             lock([campaign_id, *umbrellas])
             _keep_current(campaign_id)
         # On PostgreSQL the matches stay locked until the fold commits: a store marking one of
-        # them pending again waits, and its change is folded next time rather than lost. Those
-        # locked by another fold, or by a store, are left for later: a fold waiting for them
-        # while holding the campaign's lock would wait for one that waits for that lock.
-        locking = " FOR UPDATE OF m SKIP LOCKED" if postgres else ""
+        # them pending again waits, and its change is folded next time rather than lost. Beside
+        # another thread, those another fold or a store holds are left for the next round: a
+        # batch waiting for them while holding the campaign's lock could wait for one that
+        # waits for that lock. Alone (a report, a campaign being deleted), every one is folded.
+        locking = ""
+        if postgres:
+            locking = " FOR UPDATE OF m SKIP LOCKED" if turn is not None else " FOR UPDATE OF m"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
@@ -263,8 +269,6 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
             assert turn is not None
             turn.wait()
             lock([campaign_id, *umbrellas])
-        if turn is not None:
-            turn.done()  # holding the lock: later batches add theirs after this one
         _apply(campaign_id, counted)
         for umbrella in umbrellas:
             _carry(umbrella, rows, counted)
@@ -274,26 +278,33 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
 class _Schedule:
     """The order one thread folds in (a batch of each campaign in turn, each campaign's
     matches in id order), kept by two threads folding side by side on PostgreSQL: batches are
-    read one at a time in that order, and added to what they share (figures, authors, texts,
-    umbrellas' matches) in that order too, so that what is kept does not depend on which
-    thread was faster (the same text first seen, the same sample of a cluster). What overlaps
-    is a batch's counting and the writing of its matches' tallies with another's."""
+    read one at a time in that order, and each adds to what batches share (figures, authors,
+    texts, umbrellas' matches) only once the batch before it has committed, so that what is
+    kept does not depend on which thread was faster (the same text first seen, the same
+    sample of a cluster). What overlaps is a batch's counting and the writing of its
+    matches' tallies with another's adding.
+
+    A batch waits for the one before it through a PostgreSQL advisory lock that one holds
+    until it commits, not in Python: a batch waiting holds its matches' row locks, and a cycle
+    through a store or another worker waiting for those is then one the server sees and
+    breaks (it aborts one transaction), rather than two threads waiting for ever."""
 
     def __init__(self, campaigns: list[int], started: float, budget_seconds: float) -> None:
         self._reading = threading.Lock()  # held from a batch's turn until its rows are read
-        self._added = threading.Condition()
         self._queue = deque(campaigns)
         self._after = dict.fromkeys(campaigns, 0)  # campaign -> the last match id read
         self._started, self._budget = started, budget_seconds
         self._issued = 0  # batches handed out
-        self._finished = 0  # batches that hold the lock to add theirs, or gave up
-        self._failed = False
+        self.failed = False
+        # Turn locks' first key: this schedule's own, apart from the campaigns' (`lock`).
+        self.key = secrets.randbelow(2**31 - 2**20) + 2**20
 
     def next(self) -> _Turn | None:
-        """The next batch to fold, or None when nothing is left (or the time is up)."""
+        """The next batch to fold, or None when nothing is left, the time is up or a batch
+        failed. Its rows are read before the next is handed out (`_Turn.taken`)."""
         self._reading.acquire()
         within = time.monotonic() - self._started < self._budget
-        if not self._queue or not within or self._failed:
+        if not self._queue or not within or self.failed:
             self._reading.release()
             return None
         campaign_id = self._queue.popleft()
@@ -307,16 +318,6 @@ class _Schedule:
             self._queue.append(turn.campaign_id)
         self._reading.release()
 
-    def _wait(self, turn: _Turn) -> None:
-        with self._added:
-            self._added.wait_for(lambda: self._finished == turn.number or self._failed)
-
-    def _done(self, turn: _Turn, failed: bool) -> None:
-        with self._added:
-            self._finished += 1
-            self._failed = self._failed or failed
-            self._added.notify_all()
-
 
 @dataclass
 class _Turn:
@@ -327,34 +328,33 @@ class _Turn:
     campaign_id: int
     after: int
     reading: bool = True
-    adding: bool = True
+
+    def hold(self) -> None:
+        """This batch's turn lock, held until it commits; the next batch waits for it."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [self.schedule.key, self.number])
+
+    def wait(self) -> None:
+        """Until the batch before this one has committed (or failed)."""
+        if self.number:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [self.schedule.key, self.number - 1]
+                )
 
     def taken(self, rows: list[tuple[Any, ...]]) -> None:
         if self.reading:
             self.reading = False
             self.schedule._taken(self, rows)
 
-    def wait(self) -> None:
-        self.schedule._wait(self)
-
-    def done(self, failed: bool = False) -> None:
-        if self.adding:
-            self.adding = False
-            self.schedule._done(self, failed)
-
     def close(self, failed: bool) -> None:
-        """After the batch, whatever happened: the batches after it go on (or stop, if it
-        failed)."""
+        """After the batch, whatever happened: no batch is handed out after one that failed."""
         if self.reading:
             # Failed before its rows were read: the campaign is left for the next round.
             self.reading = False
             self.schedule._reading.release()
-        if self.adding:
-            # Batches are counted off in order, also one that found nothing to add; after a
-            # failure nothing waits for its turn any more.
-            if not failed:
-                self.wait()
-            self.done(failed)
+        if failed:
+            self.schedule.failed = True
 
 
 def _texts_current(campaign_id: int) -> bool:

@@ -189,24 +189,35 @@ def test_two_threads_keep_what_one_keeps(
 def test_a_batch_that_fails_stops_both_threads_and_counts_nothing_twice(
     two_initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    applied = fold._apply
-    calls = 0
+    counting, batches = fold._count, fold._fold
+    calls: list[str] = []
     lock = threading.Lock()
 
-    def failing(campaign_id: int, counted: Any) -> None:
-        nonlocal calls
+    def failing(rows: Any) -> Any:
+        # Fails while its batch holds its matches and waits for nothing yet: the batches
+        # handed out after it wait for its turn lock.
         with lock:
-            calls += 1
-            fail = calls == 5
+            calls.append("count")
+            fail = calls.count("count") == 5
         if fail:
             raise RuntimeError("the fifth batch fails")
-        applied(campaign_id, counted)
+        return counting(rows)
 
-    monkeypatch.setattr(fold, "_apply", failing)
+    def spied(*args: Any) -> tuple[int, int]:
+        with lock:
+            calls.append("batch")
+        return batches(*args)
+
+    monkeypatch.setattr(fold, "_count", failing)
+    monkeypatch.setattr(fold, "_fold", spied)
     with pytest.raises(RuntimeError, match="fifth batch"):
         fold.fold_everything(budget_seconds=60)
-    assert PostMatch.objects.filter(pending=True).exists()
-    monkeypatch.setattr(fold, "_apply", applied)
+    # No batch is handed out after the failure but the one the other thread had already.
+    failed_at = [i for i, call in enumerate(calls) if call == "count"][4]
+    assert calls[failed_at:].count("batch") <= 1
+    total = PostMatch.objects.filter(campaign_id__in=[c.pk for c in two_initiatives[:2]]).count()
+    assert calls.count("batch") < total // BATCH
+    monkeypatch.setattr(fold, "_count", counting)
     fold_all()
     assert not PostMatch.objects.filter(pending=True).exists()
     for campaign in two_initiatives:
