@@ -939,7 +939,7 @@ def _fold_everything(budget_seconds: float) -> dict[int, int]:
     if connection.vendor == "postgresql" and pending and not connection.in_atomic_block:
         # A second thread with a connection of its own folds beside this one, in the same
         # order (`_Schedule`): while one waits for the server, the other counts (the GIL is
-        # released while waiting). A third of the fold's time (bench/listening.py).
+        # released while waiting): a third to a half of the fold's time (bench/listening.py).
         schedule = _Schedule(pending, started, budget_seconds)
         with ThreadPoolExecutor(max_workers=1) as pool:
             beside = pool.submit(copy_context().run, _fold_scheduled, schedule, own_connection=True)
