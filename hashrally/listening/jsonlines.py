@@ -42,8 +42,13 @@ RANGE_BYTES = 4 << 20
 # ranges) left the parsing process idle while the writer wrote, and the writer idle while it
 # parsed: 7.4 s against 5.6-6.0 s for the brexit-shaped file, peak memory the same.
 AHEAD_PER_WORKER = 6
-# Seconds the writer waits for parsed ranges before it parses some itself (_parallel).
-HELP_AFTER_WAITING = 0.3
+# Seconds the writer waits for parsed ranges before it parses some itself (_parallel). It was
+# 0.3 while helping meant loading the language model (0.2-0.4 s); mapped from its cache the
+# model loads in 0.01 s, and the lean import took 2.08 s against 2.19 s (medians of twelve and
+# thirteen interleaved runs; the brexit-shaped 3.34 against 3.39 s, bench/listening.py). From
+# the first wait (0) it was no faster: the writer then parses ranges the parsing process was
+# about to finish.
+HELP_AFTER_WAITING = 0.05
 # Yielded when the next range is not parsed yet (records.Chunk.idle).
 IDLE = Chunk("", b"", None, "", {}, idle=True)
 
@@ -489,10 +494,9 @@ def _parallel(
                 parsing += 1
 
         def help_while_waiting(oldest: Future[tuple[bytes, int]]) -> None:
-            # Only once waiting has cost more than starting to help costs (this process
-            # loads the language model for it, 0.2-0.4 s): on a lean file (1 kB a post) the
-            # writer waits little, and helping from its first wait made the import slower.
-            # Bounded, so memory stays flat.
+            # Only once waiting has cost more than a little (HELP_AFTER_WAITING): on a lean
+            # file (1 kB a post) the writer waits little, and helping from its first wait
+            # made the import no faster. Bounded, so memory stays flat.
             while waited > HELP_AFTER_WAITING and not oldest.done() and len(pending) < 2 * ahead:
                 taken = next(ranges, None)
                 if taken is None:
