@@ -35,13 +35,16 @@ from __future__ import annotations
 import array
 import functools
 import hashlib
+import multiprocessing
 import operator
+import os
+import pickle
 import secrets
 import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
@@ -58,11 +61,15 @@ from hashrally.core.sql import bulk_cache, select_in
 from hashrally.listening import queries
 from hashrally.listening.models import Author, PostMatch
 from hashrally.reports import copies, sql
+from hashrally.reports.ahead import serve
 from hashrally.reports.models import CampaignAuthor, CampaignMinute, Figure
 
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
+# On SQLite, whether the worker's fold reads and counts batches ahead in a process beside it
+# (`_Ahead`); off, it folds alone, as a report or a deletion does.
+READ_AHEAD = True
 RUNNING = ("dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 # The dataset hash's words are 32 bits: array's "I" is 4 bytes wherever Python runs.
@@ -207,8 +214,11 @@ def fold(campaign_id: int, limit: int = FOLD_BATCH, after: int = 0) -> tuple[int
     return _fold(campaign_id, limit, after, None)
 
 
-def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple[int, int]:
-    """`fold`, as the batch `turn` of a schedule shared by two threads (`_Schedule`), or alone."""
+def _fold(
+    campaign_id: int, limit: int, after: int, turn: _Turn | None, ahead: _Ahead | None = None
+) -> tuple[int, int]:
+    """`fold`, as the batch `turn` of a schedule shared by two threads (`_Schedule`), or alone;
+    on SQLite perhaps with its rows read and counted ahead by a process beside (`_Ahead`)."""
     match = sql.table(PostMatch)
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), derived_data():
@@ -236,23 +246,22 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
         locking = ""
         if postgres:
             locking = " FOR UPDATE OF m SKIP LOCKED" if turn is not None else " FOR UPDATE OF m"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
-                f"p.kind, {sql.hour('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, "
-                "p.views, "
-                f"p.hashtags, m.post_id, p.text, {sql.epoch('p.created_at')}, m.hashtags "
-                f"FROM {queries.matched_posts()} "
-                f"WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
-                f"ORDER BY m.id LIMIT %s{locking}",
-                [campaign_id, after, limit],
-            )
-            rows = cursor.fetchall()
+        read = ahead.take(campaign_id, after, limit) if ahead is not None else None
+        whole = None
+        if read is None:
+            rows = read_batch(campaign_id, after, limit, locking)
+            counted = count_batch(rows) if rows else None
+        else:
+            rows, counted = read
+            whole = functools.partial(_whole, rows)
         if turn is not None:
             turn.taken(rows)
         if not rows:
             return 0, after
-        counted = _count(rows)
+        assert counted is not None
+        if ahead is not None and len(rows) == limit:
+            # The next batch, read and counted beside this one's writing (`_Ahead`).
+            ahead.ask(campaign_id, rows[-1][0], limit)
         # The tally is what was just counted, from the rows read above: a store for another
         # campaign may change one of these posts meanwhile (it does not wait for these matches'
         # locks), and its change is then counted at that post's next fold, never half.
@@ -271,8 +280,184 @@ def _fold(campaign_id: int, limit: int, after: int, turn: _Turn | None) -> tuple
             lock([campaign_id, *umbrellas])
         _apply(campaign_id, counted)
         for umbrella in umbrellas:
-            _carry(umbrella, rows, counted)
+            _carry(umbrella, rows, counted, whole)
+    if ahead is not None:
+        ahead.committed()
     return len(rows), rows[-1][0]
+
+
+def read_batch(
+    campaign_id: int, after: int, limit: int, locking: str = ""
+) -> list[tuple[Any, ...]]:
+    """The next `limit` pending matches of a campaign after the id `after`, with what the fold
+    counts of their posts (the columns `count_batch` unpacks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_batch_select()} WHERE m.campaign_id = %s AND m.pending AND m.id > %s "
+            f"ORDER BY m.id LIMIT %s{locking}",
+            [campaign_id, after, limit],
+        )
+        return cursor.fetchall()
+
+
+def _batch_select() -> str:
+    return (
+        f"SELECT m.id, m.network, m.tally, m.targets, p.author_id, p.language, "  # noqa: S608
+        f"p.kind, {sql.hour('p.created_at')}, p.likes, p.reposts, p.replies, p.quotes, "
+        "p.views, "
+        f"p.hashtags, m.post_id, p.text, {sql.epoch('p.created_at')}, m.hashtags "
+        f"FROM {queries.matched_posts()}"
+    )
+
+
+# Where a batch's rows (`read_batch`) hold what the carry reads (`_carry`): all that the
+# process reading ahead sends.
+_MATCH_ID, _NETWORK, _TALLY, _TARGETS, _POST_ID, _MATCH_TAGS = 0, 1, 2, 3, 14, 17
+_CARRIED = (_MATCH_ID, _NETWORK, _TALLY, _TARGETS, _POST_ID, _MATCH_TAGS)
+
+
+def carried(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows with only what the carry reads (the rest None, in place): a third of the time to
+    send them between processes."""
+    width = len(rows[0]) if rows else 0
+    keep = [i in _CARRIED for i in range(width)]
+    return [tuple(v if k else None for v, k in zip(row, keep, strict=True)) for row in rows]
+
+
+def _whole(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The whole rows of `rows`, read again by their matches' ids (in this transaction, so as
+    they were read: a fold changes a match's pending, tally and engagement only)."""
+    ids = [row[_MATCH_ID] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_batch_select()} WHERE m.id {_JSON_IDS} ORDER BY m.id",
+            [orjson.dumps(ids).decode()],
+        )
+        found = cursor.fetchall()
+    if [row[_MATCH_ID] for row in found] != ids:
+        raise RuntimeError("a batch's matches changed while it was folded")
+    return found
+
+
+class _Ahead:
+    """SQLite: a process beside the worker that reads and counts a campaign's next batch while
+    the worker writes this one. SQLite writes one transaction at a time, so on SQLite the fold
+    used one core: reading a batch and counting it in Python were three fifths of its time
+    (bench/listening.py). Threads cannot share that work: counting holds the interpreter.
+
+    What the process read is used only if nothing but this fold wrote since (`take`): it read
+    what was committed while the fold held SQLite's write lock for the batch before, and that
+    batch's transaction writes none of the rows the next one reads (its own matches, lower
+    ids, and its umbrellas' matches, another campaign's). Any commit by another connection (an
+    import, a collection, a second worker) changes `PRAGMA data_version`, and then the batch is
+    read again under the lock. Each batch is read and counted in one place or the other, never
+    half in each."""
+
+    def __init__(self, database: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.database = database
+        self._pipe, theirs = context.Pipe()
+        # spawn, not fork: the worker holds database connections and threads a fork would copy.
+        self._process = context.Process(
+            target=serve,
+            args=(theirs, os.getpid(), database),
+            name="hashrally fold ahead",
+            daemon=True,
+        )
+        self._process.start()
+        theirs.close()
+        self._ready = False
+        self._asked: tuple[int, int, int] | None = None
+        self._asked_in: int | None = None  # the connection whose transaction asked
+        self._expected: tuple[int, int] | None = None  # (connection, data version) after it
+        self.taken = 0  # batches the process read that were used
+
+    def ready(self) -> bool:
+        """Whether the process has started (Django's start takes it half a second): until
+        then the fold reads its batches itself rather than wait."""
+        if not self._ready and self.alive() and self._pipe.poll():
+            self._ready = self._pipe.recv_bytes() == b"ready"
+        return self._ready
+
+    def ask(self, campaign_id: int, after: int, limit: int) -> None:
+        """Read and count this batch, from within the transaction of the one before it."""
+        if self._asked is not None or not self.ready() or not self.alive():
+            return
+        try:
+            self._pipe.send((campaign_id, after, limit))
+        except OSError:  # it has died: the fold reads for itself
+            self._process.kill()
+            return
+        self._asked = (campaign_id, after, limit)
+        self._asked_in = id(connection.connection)
+
+    def committed(self) -> None:
+        """The transaction that asked has committed: what SQLite's data version is now."""
+        if self._asked is not None and self._asked_in == id(connection.connection):
+            self._expected = (id(connection.connection), _data_version())
+
+    def take(
+        self, campaign_id: int, after: int, limit: int
+    ) -> tuple[list[tuple[Any, ...]], _Counted | None] | None:
+        """The batch read and counted ahead, if it is this one and nothing else was written
+        since it was read; None otherwise (read it again)."""
+        if self._asked is None:
+            return None
+        asked, expected = self._asked, self._expected
+        self._asked = self._asked_in = self._expected = None
+        answer = self._answer()  # always: the next answer must be the next batch's
+        if answer is None or asked != (campaign_id, after, limit) or expected is None:
+            return None
+        if expected != (id(connection.connection), _data_version()):
+            return None
+        outcome = pickle.loads(answer)  # noqa: S301 (from our own process, over its pipe)
+        if isinstance(outcome, str):
+            raise RuntimeError(f"reading ahead failed: {outcome}")
+        self.taken += 1
+        return outcome
+
+    def forget(self) -> None:
+        """Drop an answer not taken (the fold stopped before its batch)."""
+        if self._asked is not None:
+            self._asked = self._asked_in = self._expected = None
+            self._answer()
+
+    def _answer(self) -> bytes | None:
+        """The process's next answer; None if it has died (the fold reads for itself, and the
+        next long fold starts another)."""
+        try:
+            return self._pipe.recv_bytes()
+        except (EOFError, OSError):
+            self._process.kill()
+            return None
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+
+def _data_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA data_version")
+        return int(cursor.fetchone()[0])
+
+
+# The process beside the worker's fold on SQLite, started at its first long fold and kept for
+# the worker's life (`_ahead`).
+_beside: _Ahead | None = None
+
+
+def _ahead() -> _Ahead | None:
+    """The process that reads ahead, if this fold can use one: SQLite in a file, outside any
+    caller's transaction (the process would not see what it has not committed)."""
+    global _beside
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    if not READ_AHEAD or connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return None
+    database = str(connection.settings_dict["NAME"])
+    if _beside is None or _beside.database != database or not _beside.alive():
+        _beside = _Ahead(database)
+    return _beside
 
 
 class _Schedule:
@@ -367,18 +552,23 @@ def _has_children(campaign_id: int) -> bool:
 
 
 # Where the fold's rows (the SELECT in `fold`) hold what `_carry` reads.
-_MATCH_ID, _NETWORK, _TALLY, _TARGETS, _POST_ID, _MATCH_TAGS = 0, 1, 2, 3, 14, 17
 
 
 def _tally_type() -> str:
     return "jsonb" if connection.vendor == "postgresql" else "text"
 
 
-def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> None:
+def _carry(
+    umbrella_id: int,
+    rows: list[tuple[Any, ...]],
+    counted: _Counted,
+    whole: Callable[[], list[tuple[Any, ...]]] | None = None,
+) -> None:
     """Count a child's folded rows (`counted` for the child) for an umbrella: each post once
     however many of its initiatives bring it (the umbrella's own match keeps what was counted
     for it), and write the umbrella's matches as counted. Called in the child's fold, under
-    both locks."""
+    both locks. `whole`: where rows read ahead hold only what the carry reads, their
+    whole rows, read again."""
     _keep_current(umbrella_id)
     match = sql.table(PostMatch)
     locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
@@ -406,7 +596,13 @@ def _carry(umbrella_id: int, rows: list[tuple[Any, ...]], counted: _Counted) -> 
     # new posts): the same additions, worked out once. Their tallies are the same either way.
     same = all(mine[_TALLY] == row[_TALLY] for mine, row in zip(theirs, rows, strict=True))
     if not same:
-        counted = _count(theirs)
+        if whole is not None:
+            # Read ahead, the rows came without what only counting needs (`_Ahead`).
+            theirs = [
+                (mine[0], *mine[1 : _TALLY + 1], *row[_TALLY + 1 :])
+                for mine, row in zip(theirs, whole(), strict=True)
+            ]
+        counted = count_batch(theirs)
     _apply(umbrella_id, counted)
     seen: list[list[Any]] = []
     added: list[list[Any]] = []
@@ -523,7 +719,7 @@ def _apply(campaign_id: int, counted: _Counted) -> None:
     add(campaign_id, figures)
 
 
-def _count(rows: list[tuple[Any, ...]]) -> _Counted:
+def count_batch(rows: list[tuple[Any, ...]]) -> _Counted:
     """What a batch of matched posts adds to a campaign whose matches' tallies (each row's)
     say what was counted for each post before (None: nothing).
 
@@ -904,12 +1100,24 @@ def _fold_campaigns(campaigns: list[int], started: float, budget_seconds: float)
     # stored side by side, so each post's text and hash line are worked out once for both
     # (the caches below), and neither dashboard waits for the other's whole backlog.
     folding = dict.fromkeys(campaigns, 0)  # campaign -> the last match id folded
-    while folding and time.monotonic() - started < budget_seconds:
-        for campaign_id in list(folding):
-            done, folding[campaign_id] = fold(campaign_id, FOLD_BATCH, folding[campaign_id])
-            folded[campaign_id] = folded.get(campaign_id, 0) + done
-            if done < FOLD_BATCH:
-                del folding[campaign_id]
+    ahead: _Ahead | None = None
+    try:
+        while folding and time.monotonic() - started < budget_seconds:
+            for campaign_id in list(folding):
+                # Read ahead only a campaign folded alone, batch after batch: between two of
+                # its batches nothing else may be written (`_Ahead`).
+                beside = ahead if len(folding) == 1 else None
+                done, folding[campaign_id] = _fold(
+                    campaign_id, FOLD_BATCH, folding[campaign_id], None, beside
+                )
+                folded[campaign_id] = folded.get(campaign_id, 0) + done
+                if done < FOLD_BATCH:
+                    del folding[campaign_id]
+                elif ahead is None:
+                    ahead = _ahead()  # a backlog of more than a batch
+    finally:
+        if ahead is not None:
+            ahead.forget()
     return folded
 
 

@@ -154,7 +154,7 @@ def test_two_threads_keep_what_one_keeps(
         threads.add(threading.get_ident())
         return batches(*args)
 
-    counting = fold._count
+    counting = fold.count_batch
 
     def slow_here(rows: Any) -> Any:
         # This thread counts slowly: the other's later batches are ready first, and wait.
@@ -163,7 +163,7 @@ def test_two_threads_keep_what_one_keeps(
         return counting(rows)
 
     monkeypatch.setattr(fold, "_fold", spied)
-    monkeypatch.setattr(fold, "_count", slow_here)
+    monkeypatch.setattr(fold, "count_batch", slow_here)
     fold_all()
     assert len(threads) == 2, "the fold did not run side by side"
     side_by_side = kept(two_initiatives)
@@ -189,7 +189,7 @@ def test_two_threads_keep_what_one_keeps(
 def test_a_batch_that_fails_stops_both_threads_and_counts_nothing_twice(
     two_initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counting, batches = fold._count, fold._fold
+    counting, batches = fold.count_batch, fold._fold
     calls: list[str] = []
     lock = threading.Lock()
 
@@ -208,7 +208,7 @@ def test_a_batch_that_fails_stops_both_threads_and_counts_nothing_twice(
             calls.append("batch")
         return batches(*args)
 
-    monkeypatch.setattr(fold, "_count", failing)
+    monkeypatch.setattr(fold, "count_batch", failing)
     monkeypatch.setattr(fold, "_fold", spied)
     with pytest.raises(RuntimeError, match="fifth batch"):
         fold.fold_everything(budget_seconds=60)
@@ -217,7 +217,7 @@ def test_a_batch_that_fails_stops_both_threads_and_counts_nothing_twice(
     assert calls[failed_at:].count("batch") <= 1
     total = PostMatch.objects.filter(campaign_id__in=[c.pk for c in two_initiatives[:2]]).count()
     assert calls.count("batch") < total // BATCH
-    monkeypatch.setattr(fold, "_count", counting)
+    monkeypatch.setattr(fold, "count_batch", counting)
     fold_all()
     assert not PostMatch.objects.filter(pending=True).exists()
     for campaign in two_initiatives:

@@ -1,0 +1,183 @@
+"""On SQLite the worker's fold reads and counts a campaign's next batch in a process beside it
+(reports/fold.py `_Ahead`): what it keeps is what folding alone keeps, a write by another
+connection between two batches sends the batch read ahead back to be read again (nothing
+counted from rows that changed), and a process that dies leaves the fold to read for itself.
+
+Real parts: the process is spawned as the worker spawns it, on the test's database file."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from hashrally.campaigns.models import Campaign
+from hashrally.listening.models import Post, PostMatch
+from hashrally.reports import fold
+from hashrally.reports.counters import counters_from_figures, counters_from_rows
+from tests.fakes import ROOT
+from tests.listening.fakes import run_import
+from tests.reports.fakes import CHILD, UMBRELLA, csv_file, fold_all, listen_for
+from tests.reports.test_fold_side_by_side import COPIED, kept, recorded_ids, unfold
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FIXTURES = ROOT / "tests" / "fixtures" / "recorded" / "x"
+# Small batches: the recorded pages make dozens, most of them read ahead.
+BATCH = 7
+
+
+@pytest.fixture
+def initiatives(
+    campaigns: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> list[Campaign]:
+    if connection.vendor != "sqlite":
+        pytest.skip("reading ahead is SQLite's (PostgreSQL folds with two threads)")
+    monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
+    child = Campaign.objects.get(slug=CHILD)
+    sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
+    listen_for(CHILD, "Brexit", "kpop")
+    listen_for(sibling.slug, "Brexit")
+    # The child's brexit posts come after its kpop ones: by then the sibling has brought them
+    # to the umbrella, which has counted them already (the carry's other path).
+    run_import(FIXTURES / "kpop.jsonl", "twarc2", CHILD)
+    run_import(FIXTURES / "brexit.jsonl", "twarc2", CHILD)
+    run_import(FIXTURES / "brexit.jsonl", "twarc2", sibling.slug)
+    run_import(csv_file(tmp_path, COPIED), "csv", CHILD)
+    return [child, sibling, Campaign.objects.get(slug=UMBRELLA)]
+
+
+def ready() -> fold._Ahead:
+    ahead = fold._ahead()
+    assert ahead is not None, "no process to read ahead on a SQLite file"
+    deadline = time.monotonic() + 60
+    while not ahead.ready():
+        assert time.monotonic() < deadline, "the process reading ahead did not start"
+        time.sleep(0.02)
+    return ahead
+
+
+def fold_sibling_then_all(sibling: Campaign) -> None:
+    """The sibling first, on its own; then the child alone, batch after batch (what is read
+    ahead: a campaign folded alone)."""
+    after = 0
+    while True:
+        done, after = fold.fold(sibling.pk, fold.FOLD_BATCH, after)
+        if done < fold.FOLD_BATCH:
+            break
+    fold_all()
+
+
+def assert_true_counts(initiatives: list[Campaign]) -> None:
+    for campaign in initiatives:
+        assert counters_from_figures(campaign.pk) == counters_from_rows(campaign.pk)
+    umbrella = initiatives[-1]
+    # Each post once for the umbrella, counted from the recorded pages themselves.
+    expected = recorded_ids("brexit.jsonl", "kpop.jsonl") | {str(900 + n) for n in range(60)}
+    assert counters_from_figures(umbrella.pk)["total"]["posts"] == len(expected)
+    assert (
+        set(PostMatch.objects.filter(campaign_id=umbrella.pk).values_list("post_id", flat=True))
+        == expected
+    )
+
+
+def test_reading_ahead_keeps_what_folding_alone_keeps(
+    initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child, sibling, umbrella = initiatives
+    monkeypatch.setattr(fold, "READ_AHEAD", False)
+    fold_sibling_then_all(sibling)
+    assert fold._beside is None or fold._beside.database != connection.settings_dict["NAME"]
+    alone = kept(initiatives)
+    assert_true_counts(initiatives)
+
+    unfold([child, sibling], umbrella)
+    monkeypatch.setattr(fold, "READ_AHEAD", True)
+    ahead = ready()
+    taken = ahead.taken
+    wholes: list[int] = []
+    whole = fold._whole
+
+    def spied(rows: Any) -> Any:
+        wholes.append(len(rows))
+        return whole(rows)
+
+    monkeypatch.setattr(fold, "_whole", spied)
+    fold_sibling_then_all(sibling)
+    batches = PostMatch.objects.filter(campaign_id=child.pk).count() // BATCH
+    assert ahead.taken - taken >= batches - 2, "the batches were not read ahead"
+    assert wholes, "no batch read ahead met posts the umbrella had counted"
+    assert kept(initiatives) == alone
+    assert_true_counts(initiatives)
+
+
+def test_a_write_between_batches_sends_the_batch_read_ahead_back(
+    initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child, sibling, _ = initiatives
+    ahead = ready()
+    committed = fold._Ahead.committed
+    changed: list[str] = []
+
+    def then_a_store_writes(self: fold._Ahead) -> None:
+        committed(self)
+        if len(changed) >= 3:
+            return
+        # Another connection (an import, say) changes a post of the batch that was read ahead,
+        # before the fold takes it: that batch must be read again, or the change is lost.
+        other = sqlite3.connect(connection.settings_dict["NAME"])
+        try:
+            row = other.execute(
+                "SELECT network, post_id FROM listening_postmatch WHERE campaign_id = ? "
+                "AND pending ORDER BY id LIMIT 1",
+                [child.pk],
+            ).fetchone()
+            if row is not None:
+                with other:
+                    other.execute(
+                        "UPDATE listening_post SET likes = COALESCE(likes, 0) + 1000 "
+                        "WHERE network = ? AND post_id = ?",
+                        row,
+                    )
+                changed.append(row[1])
+        finally:
+            other.close()
+
+    monkeypatch.setattr(fold._Ahead, "committed", then_a_store_writes)
+    taken = ahead.taken
+    fold_sibling_then_all(sibling)
+    assert len(changed) == 3
+    batches = PostMatch.objects.filter(campaign_id=child.pk).count() // BATCH
+    assert ahead.taken - taken <= batches - 3, "a batch read before a write was used"
+    # The thousand likes of each changed post are counted, once.
+    likes = sum(
+        n or 0 for n in Post.objects.filter(post_id__in=changed).values_list("likes", flat=True)
+    )
+    assert likes >= 3000
+    assert_true_counts(initiatives)
+
+
+def test_a_process_that_dies_leaves_the_fold_to_read_for_itself(
+    initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, sibling, _ = initiatives
+    ahead = ready()
+    committed = fold._Ahead.committed
+    batches: list[int] = []
+
+    def then_it_dies(self: fold._Ahead) -> None:
+        committed(self)
+        batches.append(1)
+        if len(batches) == 3:
+            self._process.kill()
+            self._process.join()
+
+    monkeypatch.setattr(fold._Ahead, "committed", then_it_dies)
+    fold_sibling_then_all(sibling)
+    assert not ahead.alive()
+    assert_true_counts(initiatives)
+    # The next long fold starts another.
+    assert fold._ahead() is not ahead
