@@ -35,6 +35,7 @@ from __future__ import annotations
 import array
 import functools
 import hashlib
+import logging
 import multiprocessing
 import operator
 import os
@@ -64,6 +65,7 @@ from hashrally.reports import copies, sql
 from hashrally.reports.ahead import serve
 from hashrally.reports.models import CampaignAuthor, CampaignMinute, Figure
 
+log = logging.getLogger(__name__)
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 PENDING_COUNTRY = "?"
 FOLD_BATCH = 5000
@@ -368,15 +370,15 @@ class _Ahead:
         theirs.close()
         self._ready = False
         self._asked: tuple[int, int, int] | None = None
-        self._asked_in: int | None = None  # the connection whose transaction asked
-        self._expected: tuple[int, int] | None = None  # (connection, data version) after it
+        self._asked_in: Any = None  # the connection whose transaction asked
+        self._expected: tuple[Any, int] | None = None  # (connection, data version) after it
         self.taken = 0  # batches the process read that were used
 
     def ready(self) -> bool:
         """Whether the process has started (Django's start takes it half a second): until
         then the fold reads its batches itself rather than wait."""
         if not self._ready and self.alive() and self._pipe.poll():
-            self._ready = self._pipe.recv_bytes() == b"ready"
+            self._ready = self._answer() == b"ready"
         return self._ready
 
     def ask(self, campaign_id: int, after: int, limit: int) -> None:
@@ -389,12 +391,12 @@ class _Ahead:
             self._process.kill()
             return
         self._asked = (campaign_id, after, limit)
-        self._asked_in = id(connection.connection)
+        self._asked_in = connection.connection
 
     def committed(self) -> None:
         """The transaction that asked has committed: what SQLite's data version is now."""
-        if self._asked is not None and self._asked_in == id(connection.connection):
-            self._expected = (id(connection.connection), _data_version())
+        if self._asked is not None and self._asked_in is connection.connection:
+            self._expected = (connection.connection, _data_version())
 
     def take(
         self, campaign_id: int, after: int, limit: int
@@ -408,11 +410,14 @@ class _Ahead:
         answer = self._answer()  # always: the next answer must be the next batch's
         if answer is None or asked != (campaign_id, after, limit) or expected is None:
             return None
-        if expected != (id(connection.connection), _data_version()):
+        if expected[0] is not connection.connection or expected[1] != _data_version():
             return None
         outcome = pickle.loads(answer)  # noqa: S301 (from our own process, over its pipe)
         if isinstance(outcome, str):
-            raise RuntimeError(f"reading ahead failed: {outcome}")
+            # Its reading failed: the fold reads for itself (and counts the same), and says so.
+            log.warning("fold: reading ahead failed, stopped: %s", outcome)
+            self._process.kill()
+            return None
         self.taken += 1
         return outcome
 

@@ -181,3 +181,28 @@ def test_a_process_that_dies_leaves_the_fold_to_read_for_itself(
     assert_true_counts(initiatives)
     # The next long fold starts another.
     assert fold._ahead() is not ahead
+
+
+def test_a_process_whose_reading_fails_leaves_the_fold_to_read_for_itself(
+    initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, sibling, _ = initiatives
+    ahead = ready()
+    asking = fold._Ahead.ask
+    asked: list[int] = []
+
+    def failing(self: fold._Ahead, campaign_id: int, after: int, limit: int) -> None:
+        asking(self, campaign_id, after, limit)
+        asked.append(after)
+        if len(asked) == 3 and self._asked is not None:
+            # The process answers this batch with an error (a limit SQLite refuses), as if
+            # its reading failed: the fold reads the batch itself and says so.
+            self._answer()  # dropped: the batch as asked
+            self._pipe.send((campaign_id, after, "no limit"))
+
+    monkeypatch.setattr(fold._Ahead, "ask", failing)
+    with caplog.at_level("WARNING", logger="hashrally.reports.fold"):
+        fold_sibling_then_all(sibling)
+    assert "reading ahead failed" in caplog.text
+    assert not ahead.alive()
+    assert_true_counts(initiatives)
