@@ -19,13 +19,15 @@ from hashrally.campaigns.models import Campaign
 from hashrally.listening.models import Post, PostMatch
 from hashrally.reports import fold
 from hashrally.reports.counters import counters_from_figures, counters_from_rows
-from tests.fakes import ROOT
-from tests.listening.fakes import run_import
-from tests.reports.fakes import CHILD, UMBRELLA, csv_file, fold_all, listen_for
-from tests.reports.test_fold_side_by_side import COPIED, kept, recorded_ids, unfold
+from tests.reports.fakes import fold_all
+from tests.reports.test_fold_side_by_side import (
+    initiatives_sharing_posts,
+    kept,
+    recorded_ids,
+    unfold,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-FIXTURES = ROOT / "tests" / "fixtures" / "recorded" / "x"
 # Small batches: the recorded pages make dozens, most of them read ahead.
 BATCH = 7
 
@@ -37,17 +39,9 @@ def initiatives(
     if connection.vendor != "sqlite":
         pytest.skip("reading ahead is SQLite's (PostgreSQL folds with two threads)")
     monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
-    child = Campaign.objects.get(slug=CHILD)
-    sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
-    listen_for(CHILD, "Brexit", "kpop")
-    listen_for(sibling.slug, "Brexit")
     # The child's brexit posts come after its kpop ones: by then the sibling has brought them
     # to the umbrella, which has counted them already (the carry's other path).
-    run_import(FIXTURES / "kpop.jsonl", "twarc2", CHILD)
-    run_import(FIXTURES / "brexit.jsonl", "twarc2", CHILD)
-    run_import(FIXTURES / "brexit.jsonl", "twarc2", sibling.slug)
-    run_import(csv_file(tmp_path, COPIED), "csv", CHILD)
-    return [child, sibling, Campaign.objects.get(slug=UMBRELLA)]
+    return initiatives_sharing_posts(tmp_path, ["kpop.jsonl", "brexit.jsonl"])
 
 
 def ready() -> fold._Ahead:
@@ -114,16 +108,25 @@ def test_reading_ahead_keeps_what_folding_alone_keeps(
     assert_true_counts(initiatives)
 
 
+def after_each_commit(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
+    """`then(ahead)` after each batch whose next one was asked for has committed."""
+    committed = fold._Ahead.committed
+
+    def and_then(self: fold._Ahead) -> None:
+        committed(self)
+        then(self)
+
+    monkeypatch.setattr(fold._Ahead, "committed", and_then)
+
+
 def test_a_write_between_batches_sends_the_batch_read_ahead_back(
     initiatives: list[Campaign], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     child, sibling, _ = initiatives
     ahead = ready()
-    committed = fold._Ahead.committed
     changed: list[str] = []
 
-    def then_a_store_writes(self: fold._Ahead) -> None:
-        committed(self)
+    def a_store_writes(_: fold._Ahead) -> None:
         if len(changed) >= 3:
             return
         # Another connection (an import, say) changes a post of the batch that was read ahead,
@@ -146,7 +149,7 @@ def test_a_write_between_batches_sends_the_batch_read_ahead_back(
         finally:
             other.close()
 
-    monkeypatch.setattr(fold._Ahead, "committed", then_a_store_writes)
+    after_each_commit(monkeypatch, a_store_writes)
     taken = ahead.taken
     fold_sibling_then_all(sibling)
     assert len(changed) == 3
@@ -165,17 +168,15 @@ def test_a_process_that_dies_leaves_the_fold_to_read_for_itself(
 ) -> None:
     _, sibling, _ = initiatives
     ahead = ready()
-    committed = fold._Ahead.committed
     batches: list[int] = []
 
-    def then_it_dies(self: fold._Ahead) -> None:
-        committed(self)
+    def it_dies(self: fold._Ahead) -> None:
         batches.append(1)
         if len(batches) == 3:
             self._process.kill()
             self._process.join()
 
-    monkeypatch.setattr(fold._Ahead, "committed", then_it_dies)
+    after_each_commit(monkeypatch, it_dies)
     fold_sibling_then_all(sibling)
     assert not ahead.alive()
     assert_true_counts(initiatives)

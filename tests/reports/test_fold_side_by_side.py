@@ -42,12 +42,19 @@ def two_initiatives(
     if connection.vendor != "postgresql":
         pytest.skip("folding side by side is PostgreSQL's (SQLite writes one at a time)")
     monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
+    return initiatives_sharing_posts(tmp_path, ["brexit.jsonl", "kpop.jsonl"])
+
+
+def initiatives_sharing_posts(tmp_path: Path, child_pages: list[str]) -> list[Campaign]:
+    """The child and a sibling under the umbrella, both with the recorded brexit posts (the
+    child also kpop's, its pages imported in the order given, and a copied message); then the
+    umbrella."""
     child = Campaign.objects.get(slug=CHILD)
     sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
     listen_for(CHILD, "Brexit", "kpop")
     listen_for(sibling.slug, "Brexit")
-    run_import(FIXTURES / "brexit.jsonl", "twarc2", CHILD)
-    run_import(FIXTURES / "kpop.jsonl", "twarc2", CHILD)
+    for page in child_pages:
+        run_import(FIXTURES / page, "twarc2", CHILD)
     run_import(FIXTURES / "brexit.jsonl", "twarc2", sibling.slug)
     # A copied message across many batches: which post is kept as the first of each text, and
     # which text names a cluster, follow the order batches are added in.
