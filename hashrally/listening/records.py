@@ -190,7 +190,14 @@ def guess_language(text: str) -> str | None:
     """The text's language, if it is long enough to guess from."""
     if len(text) < DETECT_MIN_CHARS:
         return None
+    if len(text) > _GUESSES_UP_TO_CHARS:
+        return _guess.__wrapped__(text)
     return _guess(text)
+
+
+# Texts longer than this are guessed each time: the cache's memory stays under 4,096 of them
+# (about 16 MB at four bytes a character, a text with an emoji).
+_GUESSES_UP_TO_CHARS = 1000
 
 
 @functools.lru_cache(maxsize=4096)

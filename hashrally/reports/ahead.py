@@ -12,8 +12,8 @@ from typing import Any
 
 
 def serve(pipe: Any, parent: int, database: str) -> None:
-    """Answer each batch asked for with its rows and what they count, pickled, or a line
-    saying what went wrong."""
+    """Answer each batch asked for (campaign, after, limit) with its rows and what they count,
+    or a line saying what went wrong, pickled with the batch it answers."""
 
     def watch() -> None:
         # Ends with the worker, even one killed with kill -9.
@@ -36,12 +36,13 @@ def serve(pipe: Any, parent: int, database: str) -> None:
     pipe.send_bytes(b"ready")
     while True:
         try:
-            campaign_id, after, limit = pipe.recv()
+            key = pipe.recv()
         except EOFError:
             return
         try:
-            rows = fold.read_batch(campaign_id, after, limit)
+            rows = fold.read_batch(*key)
             answer: Any = (fold.carried(rows), fold.count_batch(rows) if rows else None)
-        except Exception as exc:  # told to the worker, which raises it
+        except Exception as exc:  # told to the worker, which reads the batch itself
             answer = f"{type(exc).__name__}: {exc}"
-        pipe.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        # Named by the batch it answers: the worker checks it is the one it asked for.
+        pipe.send_bytes(pickle.dumps((key, answer), protocol=pickle.HIGHEST_PROTOCOL))

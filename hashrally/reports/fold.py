@@ -72,6 +72,9 @@ FOLD_BATCH = 5000
 # On SQLite, whether the worker's fold reads and counts batches ahead in a process beside it
 # (`_Ahead`); off, it folds alone, as a report or a deletion does.
 READ_AHEAD = True
+# How long the fold waits for a batch read ahead before it reads the batch itself: the write
+# lock is held meanwhile. A batch takes a tenth of a second.
+ANSWER_SECONDS = 30.0
 RUNNING = ("dataset", copies.TEXTS_FOR)
 NEW_ACCOUNT_SECONDS = 30 * 86400  # authenticity.NEW_ACCOUNT_DAYS
 # The dataset hash's words are 32 bits: array's "I" is 4 bytes wherever Python runs.
@@ -255,7 +258,7 @@ def _fold(
             counted = count_batch(rows) if rows else None
         else:
             rows, counted = read
-            whole = functools.partial(_whole, rows)
+            whole = functools.cache(functools.partial(_whole, rows))
         if turn is not None:
             turn.taken(rows)
         if not rows:
@@ -327,8 +330,9 @@ def carried(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _whole(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The whole rows of `rows`, read again by their matches' ids (in this transaction, so as
-    they were read: a fold changes a match's pending, tally and engagement only)."""
+    """The whole rows of `rows`, read again by their matches' ids, in this transaction: as
+    they were read but for what this batch wrote since (its matches' pending, tally and
+    engagement; the carry reads none of those from them)."""
     ids = [row[_MATCH_ID] for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -350,10 +354,14 @@ class _Ahead:
     What the process read is used only if nothing but this fold wrote since (`take`): it read
     what was committed while the fold held SQLite's write lock for the batch before, and that
     batch's transaction writes none of the rows the next one reads (its own matches, lower
-    ids, and its umbrellas' matches, another campaign's). Any commit by another connection (an
-    import, a collection, a second worker) changes `PRAGMA data_version`, and then the batch is
-    read again under the lock. Each batch is read and counted in one place or the other, never
-    half in each."""
+    ids, and its umbrellas' matches, another campaign's). `PRAGMA data_version` is read in that
+    transaction, where no other connection can commit, and again under the next batch's lock:
+    any commit by another connection in between (an import, a collection, a second worker)
+    changes it, and then the batch is read again. (Read after the commit instead, it could
+    already include a write that came between, found by a second reader.) Each batch is read
+    and counted in one place or the other, never half in each. Answers name the batch they
+    answer; one that takes longer than ANSWER_SECONDS is given up, and the fold reads the
+    batch itself."""
 
     def __init__(self, database: str) -> None:
         context = multiprocessing.get_context("spawn")
@@ -369,9 +377,11 @@ class _Ahead:
         self._process.start()
         theirs.close()
         self._ready = False
+        self.told = False  # that it did not start
         self._asked: tuple[int, int, int] | None = None
-        self._asked_in: Any = None  # the connection whose transaction asked
-        self._expected: tuple[Any, int] | None = None  # (connection, data version) after it
+        # (connection, data version) in the transaction that asked, and whether it committed
+        self._version: tuple[Any, int] | None = None
+        self._committed = False
         self.taken = 0  # batches the process read that were used
 
     def ready(self) -> bool:
@@ -388,15 +398,16 @@ class _Ahead:
         try:
             self._pipe.send((campaign_id, after, limit))
         except OSError:  # it has died: the fold reads for itself
-            self._process.kill()
+            self.stop()
             return
         self._asked = (campaign_id, after, limit)
-        self._asked_in = connection.connection
+        self._version = (connection.connection, _data_version())
+        self._committed = False
 
     def committed(self) -> None:
-        """The transaction that asked has committed: what SQLite's data version is now."""
-        if self._asked is not None and self._asked_in is connection.connection:
-            self._expected = (connection.connection, _data_version())
+        """The transaction that asked has committed."""
+        if self._asked is not None:
+            self._committed = True
 
     def take(
         self, campaign_id: int, after: int, limit: int
@@ -405,18 +416,22 @@ class _Ahead:
         since it was read; None otherwise (read it again)."""
         if self._asked is None:
             return None
-        asked, expected = self._asked, self._expected
-        self._asked = self._asked_in = self._expected = None
+        asked, version, committed = self._asked, self._version, self._committed
+        self._asked, self._version, self._committed = None, None, False
         answer = self._answer()  # always: the next answer must be the next batch's
-        if answer is None or asked != (campaign_id, after, limit) or expected is None:
+        if answer is None or asked != (campaign_id, after, limit) or not committed:
             return None
-        if expected[0] is not connection.connection or expected[1] != _data_version():
+        if version != (connection.connection, _data_version()):
             return None
-        outcome = pickle.loads(answer)  # noqa: S301 (from our own process, over its pipe)
+        key, outcome = pickle.loads(answer)  # noqa: S301 (from our own process, over its pipe)
+        if key != asked:  # out of step with its answers: stopped, never trusted again
+            log.warning("fold: reading ahead answered %s for %s, stopped", key, asked)
+            self.stop()
+            return None
         if isinstance(outcome, str):
             # Its reading failed: the fold reads for itself (and counts the same), and says so.
             log.warning("fold: reading ahead failed, stopped: %s", outcome)
-            self._process.kill()
+            self.stop()
             return None
         self.taken += 1
         return outcome
@@ -424,20 +439,28 @@ class _Ahead:
     def forget(self) -> None:
         """Drop an answer not taken (the fold stopped before its batch)."""
         if self._asked is not None:
-            self._asked = self._asked_in = self._expected = None
+            self._asked, self._version, self._committed = None, None, False
             self._answer()
 
     def _answer(self) -> bytes | None:
-        """The process's next answer; None if it has died (the fold reads for itself, and the
-        next long fold starts another)."""
+        """The process's next answer; None if it has died or takes too long (the fold reads
+        for itself while holding the write lock, rather than hold it waiting, and the next
+        long fold starts another process)."""
         try:
-            return self._pipe.recv_bytes()
+            if self._pipe.poll(ANSWER_SECONDS):
+                return self._pipe.recv_bytes()
+            log.warning("fold: reading ahead took over %s s, stopped", ANSWER_SECONDS)
         except (EOFError, OSError):
-            self._process.kill()
-            return None
+            pass
+        self.stop()
+        return None
 
     def alive(self) -> bool:
         return self._process.is_alive()
+
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.join(timeout=5)
 
 
 def _data_version() -> int:
@@ -460,8 +483,21 @@ def _ahead() -> _Ahead | None:
     if not READ_AHEAD or connection.is_in_memory_db():  # type: ignore[attr-defined]
         return None
     database = str(connection.settings_dict["NAME"])
-    if _beside is None or _beside.database != database or not _beside.alive():
+    if _beside is not None and _beside.database == database:
+        if _beside.alive():
+            return _beside
+        if not _beside.ready():
+            # It died before it could start (Django's start failed there): not started again
+            # with every round, and said once.
+            if not _beside.told:
+                log.warning("fold: the process reading ahead did not start; folding alone")
+                _beside.told = True
+            return None
+    try:
         _beside = _Ahead(database)
+    except OSError as exc:
+        log.warning("fold: could not start the process reading ahead (%s); folding alone", exc)
+        return None
     return _beside
 
 
@@ -554,9 +590,6 @@ def _texts_current(campaign_id: int) -> bool:
 
 def _has_children(campaign_id: int) -> bool:
     return Campaign.objects.filter(parent_id=campaign_id).exists()
-
-
-# Where the fold's rows (the SELECT in `fold`) hold what `_carry` reads.
 
 
 def _tally_type() -> str:
