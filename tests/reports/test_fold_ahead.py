@@ -13,7 +13,6 @@ import pickle
 import signal
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,27 +24,23 @@ from hashrally.reports import fold
 from hashrally.reports.counters import counters_from_figures, counters_from_rows
 from tests.reports.fakes import fold_all
 from tests.reports.test_fold_side_by_side import (
-    initiatives_sharing_posts,
+    BATCH,
+    initiatives_fixture,
     kept,
     recorded_ids,
     unfold,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-# Small batches: the recorded pages make dozens, most of them read ahead.
-BATCH = 7
 
 
-@pytest.fixture
-def initiatives(
-    campaigns: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> list[Campaign]:
-    if connection.vendor != "sqlite":
-        pytest.skip("reading ahead is SQLite's (PostgreSQL folds with two threads)")
-    monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
-    # The child's brexit posts come after its kpop ones: by then the sibling has brought them
-    # to the umbrella, which has counted them already (the carry's other path).
-    return initiatives_sharing_posts(tmp_path, ["kpop.jsonl", "brexit.jsonl"])
+# The child's brexit posts come after its kpop ones: by then the sibling has brought them to the
+# umbrella, which has counted them already (the carry's other path).
+initiatives = initiatives_fixture(
+    ["kpop.jsonl", "brexit.jsonl"],
+    on="sqlite",
+    otherwise="reading ahead is SQLite's (PostgreSQL folds with two threads)",
+)
 
 
 def ready() -> fold._Ahead:

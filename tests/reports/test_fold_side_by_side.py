@@ -35,20 +35,35 @@ FIXTURES = ROOT / "tests" / "fixtures" / "recorded" / "x"
 BATCH = 7
 
 
-@pytest.fixture
-def two_initiatives(
-    campaigns: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def initiatives_fixture(child_pages: list[str], *, on: str, otherwise: str) -> Any:
+    """A fixture of `initiatives_sharing_posts`, for the tests of one database's fold."""
+
+    @pytest.fixture
+    def initiatives(
+        campaigns: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> list[Campaign]:
+        return initiatives_sharing_posts(
+            monkeypatch, tmp_path, child_pages, on=on, otherwise=otherwise
+        )
+
+    return initiatives
+
+
+def initiatives_sharing_posts(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    child_pages: list[str],
+    *,
+    on: str,
+    otherwise: str,
 ) -> list[Campaign]:
-    if connection.vendor != "postgresql":
-        pytest.skip("folding side by side is PostgreSQL's (SQLite writes one at a time)")
-    monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
-    return initiatives_sharing_posts(tmp_path, ["brexit.jsonl", "kpop.jsonl"])
-
-
-def initiatives_sharing_posts(tmp_path: Path, child_pages: list[str]) -> list[Campaign]:
-    """The child and a sibling under the umbrella, both with the recorded brexit posts (the
-    child also kpop's, its pages imported in the order given, and a copied message); then the
+    """On the database `on` (skipped with `otherwise` elsewhere), in batches of BATCH: the
+    child and a sibling under the umbrella, both with the recorded brexit posts (the child
+    also kpop's, its pages imported in the order given, and a copied message); then the
     umbrella."""
+    if connection.vendor != on:
+        pytest.skip(otherwise)
+    monkeypatch.setattr(fold, "FOLD_BATCH", BATCH)
     child = Campaign.objects.get(slug=CHILD)
     sibling = Campaign.objects.create(slug="sibling", parent=child.parent, status="live")
     listen_for(CHILD, "Brexit", "kpop")
@@ -60,6 +75,13 @@ def initiatives_sharing_posts(tmp_path: Path, child_pages: list[str]) -> list[Ca
     # which text names a cluster, follow the order batches are added in.
     run_import(csv_file(tmp_path, COPIED), "csv", CHILD)
     return [child, sibling, Campaign.objects.get(slug=UMBRELLA)]
+
+
+two_initiatives = initiatives_fixture(
+    ["brexit.jsonl", "kpop.jsonl"],
+    on="postgresql",
+    otherwise="folding side by side is PostgreSQL's (SQLite writes one at a time)",
+)
 
 
 MESSAGES = [
